@@ -1,0 +1,50 @@
+"""Chinese script normalisation: mirror-page pinyin glosses and Traditional → Simplified."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from functools import lru_cache
+
+# A CJK character followed by a parenthesised pinyin syllable carrying a tone mark,
+# as mirror sites print them: 產業(yè), 地區(qū). Real parentheses, (區), (2024) or
+# (app), have no tone-marked vowel and are left alone.
+_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü"
+PINYIN_GLOSS = re.compile(
+    r"(?<=[\u3400-\u9fff\uf900-\ufaff])[(（]\s*[a-zA-Z%s]*[%s][a-zA-Z%s]*\s*[)）]" % (_TONED, _TONED, _TONED)
+)
+
+
+def strip_pinyin_glosses(text: str) -> tuple[str, int]:
+    """Remove glosses; return the text and how many were removed."""
+    return PINYIN_GLOSS.subn("", text)
+
+
+@lru_cache(maxsize=1)
+def _converter():
+    from opencc import OpenCC
+
+    return OpenCC("t2s")
+
+
+@lru_cache(maxsize=1)
+def _traditional_chars() -> frozenset[str]:
+    """Characters t2s may change: a cheap test that spares most text the slow converter."""
+    import opencc
+
+    table = Path(opencc.__file__).parent / "dictionary" / "TSCharacters.txt"
+    chars = set()
+    for line in table.read_text("utf-8").splitlines():
+        key, _, values = line.partition("\t")
+        if key and values.split() != [key]:
+            chars.add(key)
+    return frozenset(chars)
+
+
+def has_traditional(text: str) -> bool:
+    return not _traditional_chars().isdisjoint(text)
+
+
+def to_simplified(text: str) -> str:
+    if not text or not has_traditional(text):
+        return text
+    return _converter().convert(text)

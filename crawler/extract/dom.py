@@ -1,0 +1,164 @@
+"""One parse per page, and the walk from an article element to text blocks."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import urljoin
+
+from cssselect import HTMLTranslator
+from lxml import etree, html
+
+_PARSER = html.HTMLParser(
+    remove_comments=True, remove_pis=True, no_network=True, huge_tree=True, recover=True
+)
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*>", re.IGNORECASE)
+
+BLOCK_TAGS = frozenset(
+    "address article aside blockquote body caption center dd div dl dt fieldset figcaption figure "
+    "footer form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section table tbody td th thead "
+    "tfoot tr ul".split()
+)
+HEADING_TAGS = frozenset("h1 h2 h3 h4 h5 h6".split())
+SKIP_TAGS = frozenset(
+    "script style noscript template iframe frame frameset object embed svg canvas button input "
+    "select option textarea head title meta link map area audio source track".split()
+)
+_SPACE = re.compile(r"[ \t\r\n\f\v\u3000\xa0\u2002\u2003\u2009\u200b\ufeff]+")
+
+
+def parse(text: str) -> html.HtmlElement:
+    """A document tree, whatever the markup's state."""
+    text = _XML_DECL.sub("", text, count=1).replace("\x00", "")
+    if not text.strip():
+        raise ValueError("empty document")
+    root = html.document_fromstring(text, parser=_PARSER)
+    if root is None:
+        raise ValueError("unparseable document")
+    return root
+
+
+@lru_cache(maxsize=1024)
+def compile_selector(selector: str) -> etree.XPath:
+    """CSS, or XPath when the selector starts like one; compiled once."""
+    if selector.startswith(("/", "(", "./")):
+        return etree.XPath(selector)
+    return etree.XPath(HTMLTranslator().css_to_xpath(selector))
+
+
+def select(root: etree._Element, selector: str) -> list:
+    return compile_selector(selector)(root)
+
+
+def squeeze(text: str) -> str:
+    return _SPACE.sub(" ", text).strip()
+
+
+def text_of(element: etree._Element) -> str:
+    """Visible text of an element, one space between words."""
+    parts = []
+    for node in element.iter():
+        if node is not element and node.tag in SKIP_TAGS:
+            continue
+        if node.text and node.tag not in SKIP_TAGS:
+            parts.append(node.text)
+        if node is not element and node.tail:
+            parts.append(node.tail)
+    return squeeze(" ".join(parts))
+
+
+@dataclass
+class Block:
+    kind: str  # "p", "h" (subheading), "img", "row" (table row)
+    text: str = ""
+    src: str | None = None
+    centered: bool = False
+    caption_hint: bool = False
+
+
+def _is_centered(element: etree._Element) -> bool:
+    style = (element.get("style") or "").replace(" ", "").lower()
+    cls = (element.get("class") or "").lower()
+    return (
+        "text-align:center" in style
+        or element.get("align", "").lower() == "center"
+        or element.tag == "center"
+        or "center" in cls
+    )
+
+
+_CAPTION_CLASS = re.compile(r"caption|pic_?txt|img_?desc|imgtxt|pictext|tuzhu|illustrat", re.I)
+
+
+def blocks_of(element: etree._Element, base_url: str) -> list[Block]:
+    """Flatten an article element into paragraphs, headings, images and table rows."""
+    out: list[Block] = []
+    buf: list[str] = []
+    state = {"centered": False, "caption": False, "strong_only": True, "heading": False}
+
+    def flush() -> None:
+        text = squeeze("".join(buf))
+        buf.clear()
+        if text:
+            kind = "h" if state["heading"] else "p"
+            out.append(Block(kind, text, centered=state["centered"], caption_hint=state["caption"]))
+
+    def walk(node: etree._Element, centered: bool, caption: bool) -> None:
+        tag = node.tag if isinstance(node.tag, str) else ""
+        if tag in SKIP_TAGS or not tag:
+            if node.tail:
+                buf.append(node.tail)
+            return
+        is_block = tag in BLOCK_TAGS or tag == "br"
+        if tag == "img":
+            src = node.get("data-original") or node.get("data-src") or node.get("src")
+            if src and not src.startswith("data:"):
+                flush()
+                out.append(Block("img", squeeze(node.get("alt") or ""), src=urljoin(base_url, src)))
+        elif tag == "tr" and not _is_layout_row(node):
+            flush()
+            cells = [text_of(cell) for cell in node if cell.tag in ("td", "th")]
+            if any(cells):
+                out.append(Block("row", " ".join(c for c in cells if c)))
+            if node.tail:
+                buf.append(node.tail)
+            return
+        if is_block:
+            flush()
+            centered = centered or _is_centered(node)
+            caption = caption or tag == "figcaption" or bool(_CAPTION_CLASS.search(node.get("class") or ""))
+            state["centered"], state["caption"] = centered, caption
+            state["heading"] = tag in HEADING_TAGS or _only_bold(node)
+        if node.text:
+            buf.append(node.text)
+        for child in node:
+            walk(child, centered, caption)
+        if is_block:
+            flush()
+            state["heading"] = False
+        if node.tail:
+            buf.append(node.tail)
+
+    walk(element, _is_centered(element), False)
+    flush()
+    return out
+
+
+def _only_bold(node: etree._Element) -> bool:
+    """A paragraph whose whole text sits in <strong>/<b>: an in-text subheading."""
+    if node.tag != "p":
+        return False
+    own = (node.text or "").strip()
+    if own:
+        return False
+    children = [c for c in node if isinstance(c.tag, str)]
+    if not children or any(c.tag not in ("strong", "b", "font", "span") for c in children):
+        return False
+    if any((c.tail or "").strip() for c in children):
+        return False
+    return any(c.tag in ("strong", "b") or c.find(".//strong") is not None or c.find(".//b") is not None for c in children)
+
+
+def _is_layout_row(row: etree._Element) -> bool:
+    """Old CMS pages lay out whole articles in tables; such rows hold blocks, not cells."""
+    return any(row.find(f".//{tag}") is not None for tag in ("table", "p", "div", "img", "br"))

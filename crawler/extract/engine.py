@@ -1,0 +1,251 @@
+"""extract(): HTML bytes and a URL in, an Article out, or NotArticle.
+
+The cascade, and the `extractor` value each stage reports:
+  1. the site profiles that serve the URL's host            -> profile name
+  2. profiles whose template markers are in the markup      -> profile name
+     (mirror sites copy a site's pages onto other hosts)
+  3. readability-lxml, cleaned by the same noise rules      -> "readability"
+A stage's result is kept only if it passes validation (a title, enough body).
+"""
+from __future__ import annotations
+
+import copy
+import html as htmlmod
+from collections import Counter
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from ..items import Article
+from . import bylines, chinese, dom, fields
+from .fallback import readability_container
+from .noise import clean_blocks, drop_elements
+from .page import NotArticle, Page
+from .profiles import Registry, SiteProfile, default_registry
+
+GLOBAL_NOISE = (
+    "script", "style", "noscript", "iframe", "form", "button", "input", "select", "textarea",
+    "nav", "footer", "aside",
+)
+
+
+@dataclass(frozen=True)
+class ExtractOptions:
+    script: str = "t2s"            # "t2s": convert to Simplified; "keep": leave the page's script
+    min_body_chars: int = 20
+    registry: Registry | None = None
+
+
+@dataclass
+class Draft:
+    extractor: str
+    site: str
+    title: str | None
+    blocks: list
+    published_at: str | None = None
+    published_at_raw: str | None = None
+    source: str | None = None
+    author: str | None = None
+    editor: str | None = None
+    fired: Counter = field(default_factory=Counter)
+
+
+def extract(body: bytes, url: str, *, content_type: str | None = None,
+            options: ExtractOptions = ExtractOptions()) -> Article:
+    """The article on the page, or NotArticle with the reason."""
+    page = Page.load(body, url, content_type)
+    if page.looks_like_error_page():
+        raise NotArticle("error_page", page.html_title())
+    registry = options.registry or default_registry()
+    failures = []
+    for profile in _candidate_profiles(page, registry):
+        draft = _with_profile(page, profile)
+        problem = _validate(draft, options)
+        if problem is None:
+            return _finish(page, draft, options)
+        failures.append(f"{profile.name}: {problem}")
+    if any(p.is_list_url(url) for p in registry.for_url(url)):
+        raise NotArticle("list_page", "URL is a known list page")
+    draft = _with_readability(page)
+    problem = _validate(draft, options) or _list_like(page, draft)
+    if problem:
+        raise NotArticle(problem[0], "; ".join(failures + [problem[1]]))
+    return _finish(page, draft, options)
+
+
+def _candidate_profiles(page: Page, registry: Registry) -> list[SiteProfile]:
+    by_url = registry.for_url(page.url)
+    by_pattern = [p for p in registry.concrete() if not p.hosts and p.is_article_url(page.url)]
+    by_markup = [
+        p for p in registry.concrete()
+        if p not in by_url and p not in by_pattern and p.markers
+        and any(dom.select(page.root, m) for m in p.markers)
+    ]
+    return by_url + by_pattern + by_markup
+
+
+def _with_profile(page: Page, profile: SiteProfile) -> Draft:
+    title, title_element = fields.first_text(page.root, profile.title)
+    title = _strip_suffixes(title, profile) if title else page.title_from_head()
+    infos = fields.info_texts(page, profile, title_element)
+    published, raw = fields.published(page, profile, infos)
+    container = None
+    for selector in profile.body:
+        matches = dom.select(page.root, selector)
+        if matches:
+            container = copy.deepcopy(matches[0])
+            break
+    draft = Draft(profile.name, profile.site, title, [], published, raw)
+    draft.source = fields.labelled_field(page, profile.source, infos, bylines.source_from,
+                                         lambda t: bylines.labelled(bylines.SOURCE_LABEL, t),
+                                         ("ContentSource", "source"))
+    draft.author = fields.labelled_field(page, profile.author, infos, bylines.author_from, bylines.author_from)
+    draft.editor = fields.labelled_field(page, profile.editor, infos, bylines.editor_from, bylines.editor_from)
+    if container is not None:
+        drop_elements(container, GLOBAL_NOISE + profile.noise, draft.fired)
+        _clean_into(draft, container, page.url)
+    return draft
+
+
+def _with_readability(page: Page) -> Draft:
+    container = readability_container(page)
+    title_text, title_element = fields.first_text(page.root, ("//h1",))
+    head_title = page.title_from_head()
+    title = title_text if title_text and head_title and title_text in page.html_title() else (head_title or title_text)
+    if title_element is None and title:
+        title_element = _element_with_text(page.root, title)
+    infos = fields.info_texts(page, None, title_element)
+    published, raw = fields.published(page, None, infos)
+    draft = Draft("readability", "generic", title, [], published, raw)
+    draft.source = fields.labelled_field(page, (), infos, bylines.source_from,
+                                         lambda t: bylines.labelled(bylines.SOURCE_LABEL, t), ("source",))
+    draft.author = fields.labelled_field(page, (), infos, bylines.author_from, bylines.author_from)
+    draft.editor = fields.labelled_field(page, (), infos, bylines.editor_from, bylines.editor_from)
+    drop_elements(container, GLOBAL_NOISE, draft.fired)
+    _clean_into(draft, container, page.url)
+    if title:
+        draft.blocks = [b for b in draft.blocks if b.text != title]
+    return draft
+
+
+def _element_with_text(root: etree._Element, text: str) -> etree._Element | None:
+    for element in root.iter("h1", "h2", "h3", "div", "p", "td"):
+        if dom.text_of(element) == text:
+            return element
+    return None
+
+
+def _clean_into(draft: Draft, container: etree._Element, base_url: str) -> None:
+    cleaned = clean_blocks(dom.blocks_of(container, base_url), draft.fired)
+    draft.blocks = cleaned.blocks
+    draft.editor = draft.editor or cleaned.captured.get("editor")
+    draft.source = draft.source or cleaned.captured.get("source")
+
+
+def _strip_suffixes(title: str, profile: SiteProfile) -> str:
+    for suffix in profile.title_suffixes:
+        if title.endswith(suffix) and len(title) > len(suffix):
+            title = title[: -len(suffix)].rstrip()
+    return title
+
+
+def _text_length(draft: Draft) -> int:
+    return sum(len(b.text) for b in draft.blocks if b.kind != "img")
+
+
+def _validate(draft: Draft, options: ExtractOptions) -> tuple[str, str] | None:
+    if not draft.title:
+        return ("no_title", f"{draft.extractor}: no title")
+    if _text_length(draft) < options.min_body_chars:
+        return ("no_article_body", f"{draft.extractor}: body shorter than {options.min_body_chars} chars")
+    return None
+
+
+def _list_like(page: Page, draft: Draft) -> tuple[str, str] | None:
+    """Readability always returns something; on index pages it is a link list."""
+    body = page.root.find(".//body")
+    if body is None:
+        return None
+    links = sum(len(dom.text_of(a)) for a in body.iter("a"))
+    total = len(dom.text_of(body)) or 1
+    text = _text_length(draft)
+    paragraphs = [b for b in draft.blocks if b.kind == "p" and len(b.text) >= 40]
+    if links / total > 0.55 and (text < 400 or len(paragraphs) < 3):
+        return ("list_page", f"link text is {links / total:.0%} of the page")
+    if text < 200 and not paragraphs:
+        return ("no_article_body", "no paragraph of article length")
+    return None
+
+
+def _finish(page: Page, draft: Draft, options: ExtractOptions) -> Article:
+    convert = options.script == "t2s"
+
+    def norm(value: str | None) -> str | None:
+        if value is None:
+            return None
+        value, _ = chinese.strip_pinyin_glosses(value)
+        value = dom.squeeze(value)
+        return chinese.to_simplified(value) if convert else value
+
+    blocks = [b for b in draft.blocks if b.kind == "img" or norm(b.text)]
+    lines, parts, images = [], [], []
+    for index, block in enumerate(blocks):
+        if block.kind == "img":
+            caption = _caption_after(blocks, index)
+            images.append({"url": block.src, "caption": norm(caption.text) if caption else None})
+            continue
+        text = norm(block.text)
+        lines.append(text)
+        parts.append(_html_block(block, text))
+    parts = _attach_images(blocks, parts, images)
+    content = "\n".join(lines)
+    language = "zh-Hans" if convert or not chinese.has_traditional(content) else "zh-Hant"
+    fired = dict(draft.fired)
+    return Article(
+        url=page.url,
+        canonical_url=page.canonical_url(),
+        site=draft.site,
+        title=norm(draft.title) or "",
+        content=content,
+        content_html="\n".join(parts),
+        extractor=draft.extractor,
+        published_at=draft.published_at,
+        published_at_raw=draft.published_at_raw,
+        source=norm(draft.source),
+        author=norm(draft.author),
+        editor=norm(draft.editor),
+        images=images,
+        language=language,
+        noise_removed=fired,
+    )
+
+
+def _caption_after(blocks: list, index: int):
+    """The caption of the image at `index`: a short centred or caption-styled line after it."""
+    if index + 1 < len(blocks):
+        nxt = blocks[index + 1]
+        if nxt.kind == "p" and (nxt.caption_hint or nxt.centered) and len(nxt.text) <= 80:
+            return nxt
+    return None
+
+
+def _html_block(block, text: str) -> str:
+    tag = "h3" if block.kind == "h" else "p"
+    return f"<{tag}>{htmlmod.escape(text)}</{tag}>"
+
+
+def _attach_images(blocks: list, parts: list[str], images: list[dict]) -> list[str]:
+    """Rebuild content_html in order with <figure> for images."""
+    out, text_index, image_index = [], 0, 0
+    for index, block in enumerate(blocks):
+        if block.kind == "img":
+            image = images[image_index]
+            image_index += 1
+            figure = f'<figure><img src="{htmlmod.escape(image["url"])}">'
+            if image["caption"]:
+                figure += f"<figcaption>{htmlmod.escape(image['caption'])}</figcaption>"
+            out.append(figure + "</figure>")
+        else:
+            out.append(parts[text_index])
+            text_index += 1
+    return out

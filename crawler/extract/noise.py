@@ -1,0 +1,155 @@
+"""Named noise rules: elements to drop inside an article, and lines to drop from its text.
+
+Every rule has a name so that stats can say how often it fired. Line rules match
+whole, short lines only: a paragraph that merely mentions 来源 or 编辑 mid-sentence
+never matches.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Callable
+
+from lxml import etree
+
+from . import bylines
+from .dom import Block, select, text_of
+
+# Class / id words that mark widgets and blocks around articles, matched as whole
+# words of the attribute so that e.g. "content" never matches "nav".
+_NOISE_WORDS = (
+    "share", "bdshare", "bdsharebuttonbox", "sharebox", "share_con", "fenxiang", "print", "fontsize",
+    "font-size", "zihao", "related", "relevant", "recommend", "recommends", "tuijian", "xgxw",
+    "comment", "comments", "pinglun", "copyright", "footer", "breadcrumb", "crumbs", "location",
+    "position", "advert", "advertisement", "ad", "ads", "adv", "gg", "banner", "qrcode", "ewm",
+    "erweima", "toolbar", "backtop", "gotop", "go-top", "back-top", "totop", "sidebar", "hot",
+    "hotnews", "paging", "pager", "page_nav", "pagination", "tags", "keywords",
+)
+_NOISE_ATTR = re.compile(
+    r"(?:^|[\s_\-])(?:" + "|".join(re.escape(w) for w in _NOISE_WORDS) + r")(?:$|[\s_\-]|\d)",
+    re.IGNORECASE,
+)
+
+
+def drop_elements(container: etree._Element, selectors: tuple[str, ...], fired: Counter) -> None:
+    """Remove profile noise and generic widgets under `container` (never the container)."""
+    for selector in selectors:
+        for element in select(container, selector):
+            if element is not container and element.getparent() is not None:
+                _drop(element)
+                fired[f"element:{selector}"] += 1
+    total = None
+    for element in list(container.iterdescendants()):
+        if not isinstance(element.tag, str) or element.getparent() is None:
+            continue
+        attrs = f"{element.get('class') or ''} {element.get('id') or ''}".strip()
+        if not attrs or not _NOISE_ATTR.search(attrs):
+            continue
+        # A class word is a hint, not proof: never drop what holds most of the article.
+        total = total if total is not None else len(text_of(container))
+        if total and len(text_of(element)) > total / 2:
+            continue
+        _drop(element)
+        fired["element:widget-class"] += 1
+
+
+def _drop(element: etree._Element) -> None:
+    """Remove an element but keep the text that follows it."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    tail = element.tail
+    previous = element.getprevious()
+    parent.remove(element)
+    if tail:
+        if previous is not None:
+            previous.tail = (previous.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+
+
+@dataclass(frozen=True)
+class LineRule:
+    """A whole-line noise pattern; `capture` moves the line's value into a field."""
+
+    name: str
+    pattern: re.Pattern[str]
+    max_len: int = 80
+    capture: str | None = None
+    cut_rest: bool = False
+    value: Callable[[str], str | None] | None = None
+
+
+def _rule(name: str, regex: str, **kw) -> LineRule:
+    return LineRule(name, re.compile(regex, re.IGNORECASE), **kw)
+
+
+_OPEN, _CLOSE = r"^[\s(（\[【]*", r"[\s)）\]】。]*$"
+LINE_RULES: tuple[LineRule, ...] = (
+    _rule("editor-line", _OPEN + r"(?:责任编辑|责编|编辑|责任编校|编审|值班编辑)\s*[:：].{1,40}?" + _CLOSE,
+          capture="editor", value=bylines.editor_from),
+    _rule("source-line", _OPEN + r"(?:本文|文章|信息)?来源\s*[:：]\s*\S.{0,40}?" + _CLOSE,
+          max_len=50, capture="source", value=bylines.source_from),
+    _rule("review-line", _OPEN + r"(?:审核|校对|审校|终审|初审|复审|监制|制作|统筹)\s*[:：].{1,40}?" + _CLOSE, max_len=60),
+    _rule("original-title", r"^[\s【\[]*原标题\s*[:：]", max_len=120),
+    _rule("image-credit", r"^[\s(（]*图片来[自源][^)）]{0,20}(?:侵删|侵权)[^)）]{0,10}[)）]?\s*$"),
+    _rule("image-source", _OPEN + r"(?:图片|图|配图)(?:来源|来自)\s*[:：].{1,30}" + _CLOSE, max_len=40),
+    _rule("tip-off", r"报料|爆料|新闻线索|线索征集|提供新闻线索", max_len=120),
+    _rule("platform-disclaimer", r"^\s*(?:特别声明|免责声明)\s*[:：]|^\s*Notice:\s*The content above", max_len=400),
+    _rule("share", r"^\s*(?:\d+\s*)?(?:分享到|分享至|分享让更多人看到|一键分享|分享)\s*[:：]?\s*(?:微信|微博|QQ|空间|朋友圈|\s)*$"),
+    _rule("font-size", r"^[\s【\[]*(?:字号|字体)\s*[:：]?\s*[大中小\s]+[】\]]?\s*$|^\s*[小大中]字号\s*$|^\s*【?\s*[大中小]\s*[大中小]\s*[大中小]?\s*】?\s*$"),
+    _rule("back-to-top", r"^\s*[【\[]?\s*(?:返回顶部|回到顶部|TOP|返回首页)\s*[】\]]?\s*$"),
+    _rule("print-close", r"^[\s【\[]*(?:打印本页|打印|关闭窗口|关闭|收藏|纠错|我要纠错)[\s】\]]*(?:[【\[]?\s*(?:打印本页|打印|关闭窗口|关闭|收藏|纠错)\s*[】\]]?\s*)*$"),
+    _rule("print-edition", r"^[\s(（]*《\s*[^》]{2,16}\s*》\s*[(（]\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*第?\s*\d{1,3}\s*版\s*[)）][\s)）]*$"),
+    _rule("qr-promo", r"扫描?(?:二维码|下方|上方|右侧)|关注(?:公众号|微信公众号|我们)|(?:长按|识别)二维码|下载.{0,6}客户端", max_len=50),
+    _rule("breadcrumb", r"^\s*(?:当前位置|您现在的位置|你现在的位置|您的位置|你的位置|所在位置)\s*[:：]", max_len=120),
+    _rule("footer", r"ICP\s*[备证]|网站标识码|公网安备|版权所有|Copyright\s*(?:©|\(c\))|All\s+Rights\s+Reserved|^\s*主办(?:单位)?\s*[:：]|^\s*承办(?:单位)?\s*[:：]", max_len=200),
+    _rule("recommend-heading",
+          r"^\s*[【\[]?\s*(?:相关推荐|热点推荐|相关新闻|相关阅读|相关文章|相关报道|图片推荐|往期回顾|猜你喜欢|推荐阅读|延伸阅读|热门推荐|精彩推荐|热门文章|热点新闻|更多精彩|为您推荐|大家都在看|最新新闻|热门新闻)\s*[】\]]?\s*[:：]?\s*(?:全部|更多|>>|》)*\s*$",
+          cut_rest=True),
+    _rule("seo-link-spam", r"^(?:[^|｜]{1,10}[|｜]\s*){6,}[^|｜]{0,10}$", max_len=100000),
+    _rule("info-line", r"^(?=.*(?:19|20)\d{2}\s*[-年/.]\s*\d{1,2})(?=.*(?:来源|作者|浏览|点击|阅读|发布|编辑|字号)).{0,100}$",
+          max_len=100),
+    _rule("empty-punctuation", r"^[\s\W_]*$", max_len=20),
+)
+
+
+@dataclass
+class Cleaned:
+    blocks: list[Block]
+    captured: dict[str, str] = field(default_factory=dict)
+    fired: Counter = field(default_factory=Counter)
+
+
+def clean_blocks(blocks: list[Block], fired: Counter | None = None) -> Cleaned:
+    """Drop noise lines; move 责编 / 来源 lines into fields; cut at recommendation headings."""
+    result = Cleaned([], fired=fired if fired is not None else Counter())
+    for block in blocks:
+        if block.kind == "img":
+            result.blocks.append(block)
+            continue
+        rule = matching_rule(block.text)
+        if rule is None:
+            result.blocks.append(block)
+            continue
+        result.fired[f"line:{rule.name}"] += 1
+        if rule.capture and rule.value and rule.capture not in result.captured:
+            value = rule.value(block.text)
+            if value:
+                result.captured[rule.capture] = value
+        if rule.cut_rest and _enough_before(result.blocks):
+            break
+    return result
+
+
+def matching_rule(text: str) -> LineRule | None:
+    for rule in LINE_RULES:
+        if len(text) <= rule.max_len and rule.pattern.search(text):
+            return rule
+    return None
+
+
+def _enough_before(kept: list[Block]) -> bool:
+    """A recommendation heading ends the article only after some article text."""
+    return sum(len(b.text) for b in kept if b.kind != "img") >= 40

@@ -1,0 +1,83 @@
+"""A decoded, parsed page and the page-wide facts every extractor reads."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urljoin
+
+from lxml import html
+
+from . import dom
+from .decode import UndecodableError, decode_html
+
+
+class NotArticle(Exception):
+    """The page is not an article; `reason` is a short stats-friendly code."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+_TITLE_SPLIT = re.compile(r"\s*(?:--|_|\||｜|–|—|-{1}(?=[^\d]))\s*")
+_ERROR_TITLE = re.compile(r"404|页面不存在|页面未找到|找不到(?:该|此)?页面|not\s+found|访问的页面|错误页|出错了|页面已删除", re.I)
+
+
+@dataclass
+class Page:
+    url: str
+    text: str
+    encoding: str
+    root: html.HtmlElement
+
+    @classmethod
+    def load(cls, body: bytes, url: str, content_type: str | None = None) -> "Page":
+        if not body or not body.strip():
+            raise NotArticle("empty", "no bytes in the response body")
+        try:
+            text, encoding = decode_html(body, content_type)
+        except UndecodableError as exc:
+            raise NotArticle("binary", str(exc)) from None
+        if "<" not in text[:65536]:
+            raise NotArticle("not_html", "no markup in the page")
+        try:
+            root = dom.parse(text)
+        except (ValueError, TypeError) as exc:
+            raise NotArticle("unparseable", str(exc)) from None
+        return cls(url, text, encoding, root)
+
+    def meta(self, *names: str) -> str | None:
+        """Content of the first <meta name|property=...> present, by preference."""
+        wanted = {n.lower(): i for i, n in enumerate(names)}
+        found: dict[int, str] = {}
+        for element in self.root.iter("meta"):
+            key = (element.get("name") or element.get("property") or element.get("itemprop") or "").lower()
+            if key in wanted and (element.get("content") or "").strip():
+                found.setdefault(wanted[key], dom.squeeze(element.get("content")))
+        return found[min(found)] if found else None
+
+    def canonical_url(self) -> str:
+        for link in self.root.iter("link"):
+            if "canonical" in (link.get("rel") or "").lower().split() and link.get("href", "").strip():
+                return urljoin(self.url, link.get("href").strip())
+        return self.url
+
+    def html_title(self) -> str:
+        element = self.root.find(".//title")
+        return dom.squeeze(element.text_content()) if element is not None else ""
+
+    def title_from_head(self) -> str | None:
+        """The headline part of <title>: the first segment, before the site name."""
+        full = self.meta("og:title", "ArticleTitle") or self.html_title()
+        if not full:
+            return None
+        parts = [p for p in _TITLE_SPLIT.split(full) if p]
+        return parts[0] if parts and len(parts[0]) >= 4 else max(parts, key=len, default=full)
+
+    def looks_like_error_page(self) -> bool:
+        title = self.html_title()
+        if not title or not _ERROR_TITLE.search(title):
+            return False
+        body = self.root.find(".//body")
+        return body is None or len(dom.text_of(body)) < 2000

@@ -8,12 +8,24 @@ _STOP = r"(?=\s{2,}|\s+(?:来源|作者|记者|编辑|责编|责任编辑|浏览
 SOURCE_LABEL = re.compile(r"(?:本文|信息|文章)?来源" + _SEP + r"(?P<v>.+?)" + _STOP)
 AUTHOR_LABEL = re.compile(r"(?:作者|记者|撰文|文|通讯员)" + _SEP + r"(?P<v>.+?)" + _STOP)
 EDITOR_LABEL = re.compile(r"(?:责任编辑|责编|编辑)" + _SEP + r"(?P<v>.+?)" + _STOP)
-_REPORTER_PREFIX = re.compile(r"^(?:本报|本台|本网|新华社|人民网|中新网)?(?:特约)?(?:记者|通讯员|实习生|作者)\s*")
-_NAME_SPLIT = re.compile(r"\s*[、，,;；/]\s*")
+_REPORTER_PREFIX = re.compile(r"^[\u4e00-\u9fff]{0,12}?(?:特约)?(?:记者|通讯员|实习生|作者)\s*")
+_CREDIT_WORDS = {"文", "图", "文图", "摄", "摄影", "报道", "供图", "整理", "视频"}
+_NAME_SPLIT = re.compile(r"\s*[、，,;；]\s*|\s+(?:文/图|图/文)$")
+
+
+_PAIRS = {")": "(", "）": "（", "]": "[", "】": "【"}
 
 
 def _clean(value: str) -> str | None:
-    value = value.strip(" \t\u3000\xa0()（）[]【】")
+    """Trim spaces and brackets that wrap the value, keep brackets that belong to it: 中证网(北京)."""
+    value = value.strip(" \t\u3000\xa0")
+    while value and value[-1] in _PAIRS and value.count(_PAIRS[value[-1]]) < value.count(value[-1]):
+        value = value[:-1].rstrip()
+    while value and value[0] in _PAIRS.values() and value.count(value[0]) > sum(
+        value.count(c) for c, o in _PAIRS.items() if o == value[0]
+    ):
+        value = value[1:].lstrip()
+    value = value.strip(" \t\u3000\xa0")
     return value or None
 
 
@@ -26,11 +38,17 @@ def labelled(pattern: re.Pattern[str], text: str | None) -> str | None:
 
 def source_from(text: str | None) -> str | None:
     """来源 value, or the whole text when it is a bare short name."""
-    found = labelled(SOURCE_LABEL, text)
+    found = source_label(text)
     if found or not text:
         return found
     bare = _clean(" ".join(text.split()))
     return bare if bare and len(bare) <= 30 and ":" not in bare and "：" not in bare else None
+
+
+def source_label(text: str | None) -> str | None:
+    """The labelled 来源 value; source names hold no spaces, what follows one is other info."""
+    found = labelled(SOURCE_LABEL, text)
+    return _clean(found.split()[0]) if found else None
 
 
 def editor_from(text: str | None) -> str | None:
@@ -39,23 +57,46 @@ def editor_from(text: str | None) -> str | None:
 
 
 def author_from(text: str | None) -> str | None:
-    """Author names; a bare byline such as '本报记者 王乐文 方 敏' counts too."""
+    """Author names from a labelled or reporter-prefixed line: '作者：X', '本报记者 王乐文 方 敏'."""
     if not text:
         return None
     found = labelled(AUTHOR_LABEL, text)
     if found:
         return _names(found)
-    bare = " ".join(text.replace("\u3000", " ").split(" "))
-    if _REPORTER_PREFIX.match(bare.strip()) and len(bare) < 60:
-        return _names(_REPORTER_PREFIX.sub("", bare.strip()))
+    bare = text.replace("\u3000", " ").strip()
+    if _REPORTER_PREFIX.match(bare) and len(bare) < 60:
+        return _names(_REPORTER_PREFIX.sub("", bare))
     return None
+
+
+_BARE_NAMES = re.compile(r"^[\u3400-\u9fffA-Za-z·・ 　、,，]{2,30}$")
+
+
+def author_of_element(text: str | None) -> str | None:
+    """An element that holds only the byline: its bare text is the author."""
+    found = author_from(text)
+    if found or not text:
+        return found
+    bare = " ".join(text.split())
+    return _names(bare) if _BARE_NAMES.match(bare) else None
+
+
+# A byline printed as the body's first or last line: '新京报记者 张文倩 邓琦'.
+BYLINE_LINE = re.compile(
+    r"^[\s(（【]*(?:[\u4e00-\u9fff]{0,8}?(?:记者|通讯员|实习生))\s*"
+    r"(?:[\u4e00-\u9fff·]{2,4}(?:\s+|、|，|$)){1,6}[\s)）】]*$"
+)
+
+
+def byline_author(text: str) -> str | None:
+    return _names(text.strip(" (（【)）】"))
 
 
 def _names(value: str) -> str | None:
     tokens = []
     for chunk in _NAME_SPLIT.split(value.strip()):
         chunk = _REPORTER_PREFIX.sub("", chunk.strip())
-        tokens.extend(t for t in chunk.split() if t)
+        tokens.extend(t for t in chunk.split() if t and t not in _CREDIT_WORDS)
     names: list[str] = []
     for token in tokens:
         # Two-character names are padded with spaces to line up with three: '方  敏'.
@@ -64,3 +105,14 @@ def _names(value: str) -> str | None:
         else:
             names.append(token)
     return "、".join(names) or None
+
+
+# The reporter credit closing a Chinese news story: '...（绵阳日报社融媒体记者 袁媛 李桥臻）'.
+CLOSING_CREDIT = re.compile(
+    r"[（(]\s*(?P<v>[^（()）]{0,14}?(?:记者|通讯员)[^（()）]{2,30}?)\s*[)）][。.]?\s*$"
+)
+
+
+def closing_credit_author(paragraph: str) -> str | None:
+    match = CLOSING_CREDIT.search(paragraph)
+    return _names(match.group("v")) if match else None

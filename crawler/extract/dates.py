@@ -2,16 +2,17 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 CHINA_OFFSET = "+08:00"
+CHINA = timezone(timedelta(hours=8))
 
 # Numbered by preference: a date with a time beats a bare date.
 _DATE_TIME_PATTERNS = (
     # 1. 2024年03月09日17:41 / 2024年3月9日 17:41:05
     re.compile(r"(?P<y>(?:19|20)\d{2})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日\s*(?P<H>\d{1,2})[:：](?P<M>\d{2})(?:[:：](?P<S>\d{2}))?"),
-    # 2. 2024-03-09 17:41:05 / 2024/3/9 17:41 / 2024.03.09 17:41
-    re.compile(r"(?P<y>(?:19|20)\d{2})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?:\s+|T)(?P<H>\d{1,2})[:：](?P<M>\d{2})(?:[:：](?P<S>\d{2}))?"),
+    # 2. 2024-03-09 17:41:05 / 2024/3/9 17:41 / ISO 8601 with its offset
+    re.compile(r"(?P<y>(?:19|20)\d{2})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?:\s+|T)(?P<H>\d{1,2})[:：](?P<M>\d{2})(?:[:：](?P<S>\d{2})(?:\.\d+)?)?(?P<tz>Z|[+-]\d{2}:?\d{2})?"),
 )
 _DATE_PATTERNS = (
     re.compile(r"(?P<y>(?:19|20)\d{2})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日"),
@@ -39,6 +40,13 @@ def _iso(parts: dict[str, str | None], with_time: bool) -> str | None:
         )
     except ValueError:
         return None
+    zone = parts.get("tz")
+    if zone:
+        # Machine-readable times may be UTC or another offset: report China time.
+        sign = -1 if zone.startswith("-") else 1
+        digits = zone.lstrip("+-").replace(":", "") if zone != "Z" else "0000"
+        offset = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:] or 0)))
+        moment = moment.replace(tzinfo=offset).astimezone(CHINA).replace(tzinfo=None)
     return moment.isoformat() + CHINA_OFFSET
 
 

@@ -55,16 +55,24 @@ def squeeze(text: str) -> str:
 
 
 def text_of(element: etree._Element) -> str:
-    """Visible text of an element, one space between words."""
-    parts = []
-    for node in element.iter():
-        if node is not element and node.tag in SKIP_TAGS:
-            continue
-        if node.text and node.tag not in SKIP_TAGS:
-            parts.append(node.text)
-        if node is not element and node.tail:
-            parts.append(node.tail)
-    return squeeze(" ".join(parts))
+    """Visible text of an element: inline markup adds no space, block boundaries do."""
+    parts: list[str] = []
+
+    def walk(node: etree._Element) -> None:
+        tag = node.tag if isinstance(node.tag, str) else ""
+        if tag and tag not in SKIP_TAGS:
+            block = tag in BLOCK_TAGS or tag == "br"
+            if block:
+                parts.append(" ")
+            parts.append(node.text or "")
+            for child in node:
+                walk(child)
+                parts.append(child.tail or "")
+            if block:
+                parts.append(" ")
+
+    walk(element)
+    return squeeze("".join(parts))
 
 
 @dataclass
@@ -74,6 +82,7 @@ class Block:
     src: str | None = None
     centered: bool = False
     caption_hint: bool = False
+    link_chars: int = 0  # characters of the text that sit inside <a>
 
 
 def _is_centered(element: etree._Element) -> bool:
@@ -94,20 +103,27 @@ def blocks_of(element: etree._Element, base_url: str) -> list[Block]:
     """Flatten an article element into paragraphs, headings, images and table rows."""
     out: list[Block] = []
     buf: list[str] = []
-    state = {"centered": False, "caption": False, "strong_only": True, "heading": False}
+    state = {"centered": False, "caption": False, "heading": False, "link": 0}
+
+    def add(text: str | None, in_link: bool) -> None:
+        if text:
+            buf.append(text)
+            if in_link:
+                state["link"] += len(squeeze(text))
 
     def flush() -> None:
         text = squeeze("".join(buf))
         buf.clear()
         if text:
             kind = "h" if state["heading"] else "p"
-            out.append(Block(kind, text, centered=state["centered"], caption_hint=state["caption"]))
+            out.append(Block(kind, text, centered=state["centered"], caption_hint=state["caption"],
+                             link_chars=min(state["link"], len(text))))
+        state["link"] = 0
 
-    def walk(node: etree._Element, centered: bool, caption: bool) -> None:
+    def walk(node: etree._Element, centered: bool, caption: bool, in_link: bool) -> None:
         tag = node.tag if isinstance(node.tag, str) else ""
         if tag in SKIP_TAGS or not tag:
-            if node.tail:
-                buf.append(node.tail)
+            add(node.tail, in_link)
             return
         is_block = tag in BLOCK_TAGS or tag == "br"
         if tag == "img":
@@ -120,8 +136,7 @@ def blocks_of(element: etree._Element, base_url: str) -> list[Block]:
             cells = [text_of(cell) for cell in node if cell.tag in ("td", "th")]
             if any(cells):
                 out.append(Block("row", " ".join(c for c in cells if c)))
-            if node.tail:
-                buf.append(node.tail)
+            add(node.tail, in_link)
             return
         if is_block:
             flush()
@@ -129,17 +144,16 @@ def blocks_of(element: etree._Element, base_url: str) -> list[Block]:
             caption = caption or tag == "figcaption" or bool(_CAPTION_CLASS.search(node.get("class") or ""))
             state["centered"], state["caption"] = centered, caption
             state["heading"] = tag in HEADING_TAGS or _only_bold(node)
-        if node.text:
-            buf.append(node.text)
+        inside = in_link or tag == "a"
+        add(node.text, inside)
         for child in node:
-            walk(child, centered, caption)
+            walk(child, centered, caption, inside)
         if is_block:
             flush()
             state["heading"] = False
-        if node.tail:
-            buf.append(node.tail)
+        add(node.tail, in_link)
 
-    walk(element, _is_centered(element), False)
+    walk(element, _is_centered(element), False, False)
     flush()
     return out
 

@@ -27,6 +27,11 @@ GLOBAL_NOISE = (
     "script", "style", "noscript", "iframe", "form", "button", "input", "select", "textarea",
     "nav", "footer", "aside",
 )
+# Byline markup that blogs and CMS themes share (hAtom / WordPress / schema.org).
+GENERIC_PUBLISHED = (
+    "//time[contains(@class, 'publish') or contains(@class, 'entry-date') or @itemprop='datePublished' or @pubdate]/@datetime",
+)
+GENERIC_AUTHOR = ("//a[@rel='author']", ".author .fn", ".byline .author", "//*[@itemprop='author']")
 
 
 @dataclass(frozen=True)
@@ -97,9 +102,9 @@ def _with_profile(page: Page, profile: SiteProfile) -> Draft:
             break
     draft = Draft(profile.name, profile.site, title, [], published, raw)
     draft.source = fields.labelled_field(page, profile.source, infos, bylines.source_from,
-                                         lambda t: bylines.labelled(bylines.SOURCE_LABEL, t),
+                                         bylines.source_label,
                                          ("ContentSource", "source"))
-    draft.author = fields.labelled_field(page, profile.author, infos, bylines.author_from, bylines.author_from)
+    draft.author = fields.labelled_field(page, profile.author, infos, bylines.author_of_element, bylines.author_from)
     draft.editor = fields.labelled_field(page, profile.editor, infos, bylines.editor_from, bylines.editor_from)
     if container is not None:
         drop_elements(container, GLOBAL_NOISE + profile.noise, draft.fired)
@@ -115,16 +120,14 @@ def _with_readability(page: Page) -> Draft:
     if title_element is None and title:
         title_element = _element_with_text(page.root, title)
     infos = fields.info_texts(page, None, title_element)
-    published, raw = fields.published(page, None, infos)
+    published, raw = fields.published(page, None, infos, GENERIC_PUBLISHED)
     draft = Draft("readability", "generic", title, [], published, raw)
     draft.source = fields.labelled_field(page, (), infos, bylines.source_from,
-                                         lambda t: bylines.labelled(bylines.SOURCE_LABEL, t), ("source",))
-    draft.author = fields.labelled_field(page, (), infos, bylines.author_from, bylines.author_from)
+                                         bylines.source_label, ("source",))
+    draft.author = fields.labelled_field(page, GENERIC_AUTHOR, infos, bylines.author_of_element, bylines.author_from)
     draft.editor = fields.labelled_field(page, (), infos, bylines.editor_from, bylines.editor_from)
     drop_elements(container, GLOBAL_NOISE, draft.fired)
     _clean_into(draft, container, page.url)
-    if title:
-        draft.blocks = [b for b in draft.blocks if b.text != title]
     return draft
 
 
@@ -136,10 +139,21 @@ def _element_with_text(root: etree._Element, text: str) -> etree._Element | None
 
 
 def _clean_into(draft: Draft, container: etree._Element, base_url: str) -> None:
-    cleaned = clean_blocks(dom.blocks_of(container, base_url), draft.fired)
+    cleaned = clean_blocks(dom.blocks_of(container, base_url), draft.fired, draft.title)
     draft.blocks = cleaned.blocks
     draft.editor = draft.editor or cleaned.captured.get("editor")
-    draft.source = draft.source or cleaned.captured.get("source")
+    draft.author = draft.author or cleaned.captured.get("author") or _credit_author(draft.blocks)
+    # A 来源 line inside the article names the original outlet; the info line may only
+    # name the account that reposted it (网易号).
+    draft.source = cleaned.captured.get("source") or draft.source
+
+
+def _credit_author(blocks: list) -> str | None:
+    for block in [b for b in blocks if b.kind == "p"][-2:][::-1]:
+        found = bylines.closing_credit_author(block.text)
+        if found:
+            return found
+    return None
 
 
 def _strip_suffixes(title: str, profile: SiteProfile) -> str:
@@ -221,12 +235,18 @@ def _finish(page: Page, draft: Draft, options: ExtractOptions) -> Article:
 
 
 def _caption_after(blocks: list, index: int):
-    """The caption of the image at `index`: a short centred or caption-styled line after it."""
+    """The caption of the image at `index`: the line after it when styled as a caption,
+    or short and not a sentence of the article."""
     if index + 1 < len(blocks):
         nxt = blocks[index + 1]
-        if nxt.kind == "p" and (nxt.caption_hint or nxt.centered) and len(nxt.text) <= 80:
+        if nxt.kind == "p" and len(nxt.text) <= 80 and (
+            nxt.caption_hint or nxt.centered or (len(nxt.text) <= 40 and not nxt.text.endswith(_SENTENCE_END))
+        ):
             return nxt
     return None
+
+
+_SENTENCE_END = ("。", "！", "？", "…", "”", "」", "!", "?", ".")
 
 
 def _html_block(block, text: str) -> str:

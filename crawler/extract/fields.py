@@ -56,22 +56,20 @@ def _near_title(title_element: etree._Element, limit: int = 8) -> list[str]:
     return found
 
 
-def published(page: Page, profile: SiteProfile | None, infos: list[str]) -> tuple[str | None, str | None]:
+def published(
+    page: Page, profile: SiteProfile | None, infos: list[str], selectors: tuple[str, ...] = ()
+) -> tuple[str | None, str | None]:
     """(ISO value, raw text it came from)."""
     candidates: list[str] = []
-    if profile:
-        text, _ = first_text(page.root, profile.published)
-        if text:
-            candidates.append(text)
+    text, _ = first_text(page.root, profile.published if profile else selectors)
+    if text:
+        candidates.append(text)
     candidates.extend(t for t in infos if dates.has_date(t))
     meta = page.meta(*_PUBLISHED_META)
     for raw in candidates:
+        # What the page shows wins: a date shown without a time stays date-only.
         value = dates.parse_date(raw)
         if value:
-            if "T" not in value and meta:
-                richer = dates.parse_date(meta)
-                if richer and richer.startswith(value) and "T" in richer:
-                    return richer, meta
             return value, raw
     if meta:
         value = dates.parse_date(meta)

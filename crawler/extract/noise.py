@@ -91,6 +91,7 @@ LINE_RULES: tuple[LineRule, ...] = (
           capture="editor", value=bylines.editor_from),
     _rule("source-line", _OPEN + r"(?:本文|文章|信息)?来源\s*[:：]\s*\S.{0,40}?" + _CLOSE,
           max_len=50, capture="source", value=bylines.source_from),
+    _rule("byline-line", bylines.BYLINE_LINE.pattern, max_len=40, capture="author", value=bylines.byline_author),
     _rule("review-line", _OPEN + r"(?:审核|校对|审校|终审|初审|复审|监制|制作|统筹)\s*[:：].{1,40}?" + _CLOSE, max_len=60),
     _rule("original-title", r"^[\s【\[]*原标题\s*[:：]", max_len=120),
     _rule("image-credit", r"^[\s(（]*图片来[自源][^)）]{0,20}(?:侵删|侵权)[^)）]{0,10}[)）]?\s*$"),
@@ -101,12 +102,12 @@ LINE_RULES: tuple[LineRule, ...] = (
     _rule("font-size", r"^[\s【\[]*(?:字号|字体)\s*[:：]?\s*[大中小\s]+[】\]]?\s*$|^\s*[小大中]字号\s*$|^\s*【?\s*[大中小]\s*[大中小]\s*[大中小]?\s*】?\s*$"),
     _rule("back-to-top", r"^\s*[【\[]?\s*(?:返回顶部|回到顶部|TOP|返回首页)\s*[】\]]?\s*$"),
     _rule("print-close", r"^[\s【\[]*(?:打印本页|打印|关闭窗口|关闭|收藏|纠错|我要纠错)[\s】\]]*(?:[【\[]?\s*(?:打印本页|打印|关闭窗口|关闭|收藏|纠错)\s*[】\]]?\s*)*$"),
-    _rule("print-edition", r"^[\s(（]*《\s*[^》]{2,16}\s*》\s*[(（]\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*第?\s*\d{1,3}\s*版\s*[)）][\s)）]*$"),
+    _rule("print-edition", r"^[\s(（]*《\s*[^》]{2,16}\s*》\s*[(（]\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*第?\s*[\d一二三四五六七八九十]{1,4}\s*版\s*[)）][\s)）]*$"),
     _rule("qr-promo", r"扫描?(?:二维码|下方|上方|右侧)|关注(?:公众号|微信公众号|我们)|(?:长按|识别)二维码|下载.{0,6}客户端", max_len=50),
     _rule("breadcrumb", r"^\s*(?:当前位置|您现在的位置|你现在的位置|您的位置|你的位置|所在位置)\s*[:：]", max_len=120),
     _rule("footer", r"ICP\s*[备证]|网站标识码|公网安备|版权所有|Copyright\s*(?:©|\(c\))|All\s+Rights\s+Reserved|^\s*主办(?:单位)?\s*[:：]|^\s*承办(?:单位)?\s*[:：]", max_len=200),
     _rule("recommend-heading",
-          r"^\s*[【\[]?\s*(?:相关推荐|热点推荐|相关新闻|相关阅读|相关文章|相关报道|图片推荐|往期回顾|猜你喜欢|推荐阅读|延伸阅读|热门推荐|精彩推荐|热门文章|热点新闻|更多精彩|为您推荐|大家都在看|最新新闻|热门新闻)\s*[】\]]?\s*[:：]?\s*(?:全部|更多|>>|》)*\s*$",
+          r"^\s*[【\[]?\s*(?:相关推荐|热点推荐|相关新闻|相关阅读|相关文章|相关报道|图片推荐|往期回顾|猜你喜欢|推荐阅读|延伸阅读|热门推荐|精彩推荐|热门文章|热点新闻|更多精彩|为您推荐|大家都在看|最新新闻|热门新闻|重点推荐|精彩图片|热图推荐|编辑推荐)\s*[】\]]?\s*[:：]?\s*(?:全部|更多|>>|》)*\s*$",
           cut_rest=True),
     _rule("seo-link-spam", r"^(?:[^|｜]{1,10}[|｜]\s*){6,}[^|｜]{0,10}$", max_len=100000),
     _rule("info-line", r"^(?=.*(?:19|20)\d{2}\s*[-年/.]\s*\d{1,2})(?=.*(?:来源|作者|浏览|点击|阅读|发布|编辑|字号)).{0,100}$",
@@ -122,12 +123,17 @@ class Cleaned:
     fired: Counter = field(default_factory=Counter)
 
 
-def clean_blocks(blocks: list[Block], fired: Counter | None = None) -> Cleaned:
-    """Drop noise lines; move 责编 / 来源 lines into fields; cut at recommendation headings."""
+def clean_blocks(blocks: list[Block], fired: Counter | None = None, title: str | None = None) -> Cleaned:
+    """Drop noise lines; move 责编 / 来源 / byline lines into fields; cut at recommendation headings."""
     result = Cleaned([], fired=fired if fired is not None else Counter())
+    alts = {b.text for b in blocks if b.kind == "img" and len(b.text) >= 8}
     for block in blocks:
         if block.kind == "img":
             result.blocks.append(block)
+            continue
+        structural = _structural_noise(block, alts, title)
+        if structural:
+            result.fired[f"line:{structural}"] += 1
             continue
         rule = matching_rule(block.text)
         if rule is None:
@@ -141,6 +147,17 @@ def clean_blocks(blocks: list[Block], fired: Counter | None = None) -> Cleaned:
         if rule.cut_rest and _enough_before(result.blocks):
             break
     return result
+
+
+def _structural_noise(block: Block, alts: set[str], title: str | None) -> str | None:
+    """Noise told by where a line comes from rather than by its words."""
+    if block.text in alts:
+        return "image-alt-repeat"
+    if title and block.text == title:
+        return "title-repeat"
+    if block.link_chars >= 0.9 * len(block.text) and len(block.text) <= 40 and block.kind != "row":
+        return "link-only"
+    return None
 
 
 def matching_rule(text: str) -> LineRule | None:

@@ -1,0 +1,1 @@
+"""Project commands, found through COMMANDS_MODULE."""

@@ -1,0 +1,1 @@
+"""The project's spiders: thin link discovery around crawler.extract."""

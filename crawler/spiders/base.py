@@ -1,0 +1,97 @@
+"""What every spider shares: hand each page to the extractor, follow the right links."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from typing import Any, AsyncIterator, Iterable
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.exceptions import CloseSpider
+from scrapy.http import Response, TextResponse
+from scrapy.linkextractors import LinkExtractor
+
+from ..extract import ExtractOptions, NotArticle, Registry, SiteProfile, extract
+
+
+class ArticleSpider(scrapy.Spider):
+    """Starts from list pages, emits articles, follows article and list links.
+
+    Arguments: ``-a limit=N`` stops after N articles.
+    """
+
+    profile_names: tuple[str, ...] = ()
+    profiles: list[SiteProfile] = []
+
+    def __init__(self, *args: Any, limit: str | int | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.limit = int(limit) if limit else None
+        self.emitted = 0
+
+    @classmethod
+    def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.registry = Registry.load(*crawler.settings.getlist("EXTRACT_PROFILE_DIRS"))
+        spider.options = ExtractOptions(
+            script=crawler.settings.get("EXTRACT_SCRIPT", "t2s"), registry=spider.registry
+        )
+        spider.setup_profiles()
+        return spider
+
+    def setup_profiles(self) -> None:
+        """Choose the profiles, and from them the start URLs and allowed domains."""
+        self.use_profiles([self.registry.get(name) for name in self.profile_names])
+
+    def use_profiles(self, profiles: list[SiteProfile]) -> None:
+        self.profiles = profiles
+        self.allowed_domains = sorted({host for p in profiles for host in p.hosts})
+        self.start_urls = [url for p in profiles for url in p.start_urls]
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for url in self.start_urls:
+            yield scrapy.Request(url, callback=self.parse, dont_filter=True)
+
+    def parse(self, response: Response, **kwargs: Any) -> Iterable[Any]:
+        item = self.article_from(response)
+        if item is not None:
+            yield item
+        if self.limit is not None and self.emitted >= self.limit:
+            raise CloseSpider("limit")
+        if isinstance(response, TextResponse):
+            yield from self.follow_links(response, is_article=item is not None)
+
+    def article_from(self, response: Response):
+        stats = self.crawler.stats
+        if not isinstance(response, TextResponse):
+            stats.inc_value("extract/rejected/binary")
+            self.logger.info("Not an article (binary: %s): %s", response.headers.get("Content-Type"), response.url)
+            return None
+        content_type = response.headers.get("Content-Type", b"").decode("latin-1") or None
+        try:
+            article = extract(response.body, response.url, content_type=content_type, options=self.options)
+        except NotArticle as exc:
+            stats.inc_value(f"extract/rejected/{exc.reason}")
+            self.logger.debug("Not an article (%s): %s", exc, response.url)
+            return None
+        article.crawled_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        self.emitted += 1
+        return article
+
+    def follow_links(self, response: TextResponse, is_article: bool) -> Iterable[scrapy.Request]:
+        patterns = [p.pattern for profile in self.profiles for p in profile.article_urls]
+        if not is_article:
+            patterns += [p.pattern for profile in self.profiles for p in profile.list_urls]
+        if not patterns:
+            return
+        extractor = LinkExtractor(allow=patterns, allow_domains=self.allowed_domains or (), unique=True)
+        for link in extractor.extract_links(response):
+            yield response.follow(link.url, callback=self.parse)
+
+
+def hosts_of(urls: Iterable[str]) -> list[str]:
+    return sorted({urlsplit(u).hostname for u in urls if urlsplit(u).hostname})
+
+
+ARTICLE_LIKE = re.compile(
+    r"/(?:19|20)\d{2}[-/]?\d{2}[-/]?\d{2}/|/t\d{8}_\d+|/art_\d+_\d+|[/_-]\d{5,}(?:\.s?html?)?$|/(?:c|content|doc|detail|article)[_/-]"
+)

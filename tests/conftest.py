@@ -1,0 +1,39 @@
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+CORPUS = Path(os.environ.get("CORPUS_DIR", ROOT.parent / "shared" / "corpus"))
+
+
+def fixture_pages(kind: str | None = None) -> list[Path]:
+    """Fixture folders, optionally only articles or only list pages."""
+    folders = sorted(p.parent for p in FIXTURES.glob("*/*/meta.json"))
+    if kind:
+        folders = [f for f in folders if json.loads((f / "meta.json").read_text("utf-8"))["kind"] == kind]
+    return folders
+
+
+def fixture_id(folder: Path) -> str:
+    return f"{folder.parent.name}/{folder.name}"
+
+
+@pytest.fixture(scope="session")
+def fixture_proxy():
+    from crawler import fixtureproxy
+
+    proxy = fixtureproxy.start(FIXTURES)
+    yield proxy
+    proxy.shutdown()
+
+
+def run_scrapy(args: list[str], env_extra: dict[str, str] | None = None, timeout: int = 240) -> subprocess.CompletedProcess:
+    """`scrapy ...` in the project folder, as a user runs it."""
+    env = {**os.environ, **(env_extra or {})}
+    return subprocess.run([sys.executable, "-m", "scrapy", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=timeout)

@@ -49,9 +49,12 @@ class ArticleSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.start_urls:
-            yield scrapy.Request(url, callback=self.parse, dont_filter=True)
+            # Filtered like any request, so an article reached again from a list page is not re-fetched.
+            yield scrapy.Request(url, callback=self.parse)
 
     def parse(self, response: Response, **kwargs: Any) -> Iterable[Any]:
+        if self.limit is not None and self.emitted >= self.limit:
+            return  # responses still in flight when the limit was reached
         item = self.article_from(response)
         if item is not None:
             yield item

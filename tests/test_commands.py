@@ -1,0 +1,44 @@
+"""The project's scrapy commands: `scrapy extract` and `scrapy offline`."""
+import json
+
+from tests.conftest import FIXTURES, fixture_pages, run_scrapy
+
+
+def _lines(path):
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines()]
+
+
+def test_extract_writes_one_line_per_page(tmp_path):
+    article = FIXTURES / "people" / "sc_wangshanping"
+    listing = FIXTURES / "people" / "home"
+    broken = tmp_path / "binary.html"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 500)
+    out = tmp_path / "out.jsonl"
+    result = run_scrapy(["extract", str(article / "page.html"), str(listing / "page.html"), str(broken),
+                         str(tmp_path / "missing.html"), "-O", str(out)])
+    assert result.returncode == 0, result.stderr
+    first, second, third, fourth = _lines(out)
+    assert first["title"] == json.loads((article / "expected.json").read_text("utf-8"))["title"]
+    assert first["extractor"] == "people"  # recognised by its markup: no URL was given
+    assert second["not_article"] in {"list_page", "no_article_body"}
+    assert third["not_article"] == "binary"
+    assert fourth["error"] == "unreadable"
+
+
+def test_extract_with_url_uses_the_site_profile():
+    folder = FIXTURES / "mianyang" / "bada_xingdong"
+    meta = json.loads((folder / "meta.json").read_text("utf-8"))
+    result = run_scrapy(["extract", str(folder / "page.html"), "--url", meta["url"]])
+    record = json.loads(result.stdout)
+    expected = json.loads((folder / "expected.json").read_text("utf-8"))
+    assert record["site"] == "municipal:mianyang"
+    assert record["content"] == expected["content"]
+
+
+def test_offline_crawls_every_fixture_article(tmp_path):
+    out = tmp_path / "out.jsonl"
+    result = run_scrapy(["offline", "-O", str(out)], timeout=400)
+    assert result.returncode == 0, result.stderr[-3000:]
+    expected = {json.loads((f / "meta.json").read_text("utf-8"))["url"] for f in fixture_pages("article")}
+    urls = [item["url"] for item in _lines(out)]
+    assert sorted(urls) == sorted(expected)

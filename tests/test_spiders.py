@@ -1,0 +1,69 @@
+"""Each spider run as a user runs it, `scrapy crawl NAME -O out.jsonl`, through the
+fixture proxy on 127.0.0.1 that answers the sites' real URLs from fixtures/."""
+import json
+
+import pytest
+
+from tests.conftest import fixture_pages, run_scrapy
+
+CRAWLS = {
+    "people": (["people"], "people"),
+    "netease": (["netease"], "netease"),
+    "ziyang": (["municipal", "-a", "site=ziyang"], "ziyang"),
+    "mianyang": (["municipal", "-a", "site=mianyang"], "mianyang"),
+}
+
+
+def _urls(family: str, kind: str) -> set[str]:
+    return {json.loads((f / "meta.json").read_text("utf-8"))["url"] for f in fixture_pages(kind) if f.parent.name == family}
+
+
+def _crawl(args, proxy, tmp_path, *extra):
+    out = tmp_path / "out.jsonl"
+    result = run_scrapy(["crawl", *args, "-O", str(out), "-s", "AUTOTHROTTLE_ENABLED=False", *extra],
+                        env_extra=proxy.proxy_env())
+    assert result.returncode == 0, result.stderr[-3000:]
+    raw = out.read_text("utf-8")
+    return raw, [json.loads(line) for line in raw.splitlines()], result.stderr
+
+
+@pytest.mark.parametrize("name", sorted(CRAWLS))
+def test_crawl_emits_every_fixture_article_once(name, fixture_proxy, tmp_path):
+    args, family = CRAWLS[name]
+    raw, items, _ = _crawl(args, fixture_proxy, tmp_path)
+    urls = [item["url"] for item in items]
+    assert sorted(urls) == sorted(_urls(family, "article"))
+    assert not set(urls) & _urls(family, "list")
+    assert all(item["title"] and item["content"] and item["extractor"] != "readability" for item in items)
+    assert "\\u" not in raw  # UTF-8 characters, not escapes
+
+
+def test_generic_spider_runs_the_fallback(fixture_proxy, tmp_path):
+    urls = _urls("fallback", "article") | _urls("fallback", "list")
+    raw, items, stderr = _crawl(["generic", "-a", "urls=" + ",".join(sorted(urls))], fixture_proxy, tmp_path)
+    assert sorted(i["url"] for i in items) == sorted(_urls("fallback", "article"))
+    assert {i["extractor"] for i in items} == {"readability"}
+    assert "'extract/rejected/" in stderr  # the index page is counted, not emitted
+
+
+def test_limit_bounds_the_crawl(fixture_proxy, tmp_path):
+    _, items, stderr = _crawl(["people", "-a", "limit=2"], fixture_proxy, tmp_path)
+    assert len(items) == 2
+    assert "'finish_reason': 'limit'" in stderr
+
+
+def test_stats_say_how_items_were_extracted(fixture_proxy, tmp_path):
+    _, items, stderr = _crawl(["netease"], fixture_proxy, tmp_path)
+    assert f"'extract/profile/netease': {len(items)}" in stderr
+    assert "'extract/rejected/list_page'" in stderr
+    assert "'noise/line:" in stderr
+
+
+def test_generic_spider_refuses_non_http_urls(tmp_path):
+    result = run_scrapy(["crawl", "generic", "-a", "urls=file:///etc/passwd", "-O", str(tmp_path / "o.jsonl")])
+    assert "http(s) URLs only" in result.stderr
+
+
+def test_spiders_are_listed():
+    result = run_scrapy(["list"])
+    assert set(result.stdout.split()) >= {"people", "netease", "municipal", "generic"}

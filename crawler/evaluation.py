@@ -73,3 +73,80 @@ def load_corpus(root: Path) -> list[GoldPage]:
         url = gold.get("url") or f"http://unknown.invalid/{category}/{html_path.name}"
         pages.append(GoldPage(html_path, category, url, gold))
     return pages
+
+
+@dataclass
+class Prediction:
+    """What one system said about one page."""
+
+    is_article: bool
+    title: str | None = None
+    published_at: str | None = None
+    body: str | None = None
+    seconds: float = 0.0
+
+
+@dataclass
+class PageScore:
+    page: GoldPage
+    system: str
+    prediction: Prediction
+    body: PRF | None            # None for list pages
+    title_ok: bool | None
+    date_ok: bool | None        # None where gold has no date
+    list_ok: bool | None        # None for articles
+
+
+def score_page(page: GoldPage, system: str, prediction: Prediction) -> PageScore:
+    gold = page.gold
+    if not gold.get("is_article", True):
+        return PageScore(page, system, prediction, None, None, None, not prediction.is_article)
+    if not prediction.is_article:
+        return PageScore(page, system, prediction, PRF(0.0, 0.0, 0.0), False,
+                         False if gold.get("published_at") else None, None)
+    date_ok = date_match(prediction.published_at, gold["published_at"]) if gold.get("published_at") else None
+    return PageScore(page, system, prediction, body_prf(prediction.body, gold.get("body")),
+                     title_match(prediction.title, gold.get("title")), date_ok, None)
+
+
+def _mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+@dataclass(frozen=True)
+class Summary:
+    pages: int
+    precision: float | None
+    recall: float | None
+    f1: float | None
+    title: float | None
+    date: float | None
+    lists: float | None
+    ms_per_page: float | None
+
+
+def summarise(scores: list[PageScore]) -> Summary:
+    bodies = [s.body for s in scores if s.body is not None]
+    return Summary(
+        pages=len(scores),
+        precision=_mean([b.precision for b in bodies]),
+        recall=_mean([b.recall for b in bodies]),
+        f1=_mean([b.f1 for b in bodies]),
+        title=_mean([float(s.title_ok) for s in scores if s.title_ok is not None]),
+        date=_mean([float(s.date_ok) for s in scores if s.date_ok is not None]),
+        lists=_mean([float(s.list_ok) for s in scores if s.list_ok is not None]),
+        ms_per_page=_mean([s.prediction.seconds * 1000 for s in scores]),
+    )
+
+
+def format_table(rows: list[tuple[str, str, Summary]]) -> str:
+    """A fixed-width table: category, system, then the figures ('-' where none apply)."""
+    header = ("category", "system", "pages", "P", "R", "F1", "title", "date", "lists", "ms/page")
+    lines = [header]
+    for category, system, s in rows:
+        cells = [s.precision, s.recall, s.f1, s.title, s.date, s.lists]
+        lines.append((category, system, str(s.pages), *("-" if c is None else f"{c:.3f}" for c in cells),
+                      "-" if s.ms_per_page is None else f"{s.ms_per_page:.1f}"))
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    return "\n".join("  ".join(cell.ljust(w) if i < 2 else cell.rjust(w) for i, (cell, w) in enumerate(zip(line, widths)))
+                     for line in lines)

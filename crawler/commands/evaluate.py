@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import argparse
+import json
+from collections import defaultdict
+from pathlib import Path
+
+from scrapy.commands import ScrapyCommand
+from scrapy.exceptions import UsageError
+
+from ..evaluation import PageScore, format_table, load_corpus, score_page, summarise
+from ..systems import available, timed
+
+DEFAULT_CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
+
+
+class Command(ScrapyCommand):
+    """Score the extractor against a gold corpus, beside trafilatura and readability-lxml."""
+
+    requires_project = True
+    requires_crawler_process = False
+    default_settings = {"LOG_ENABLED": False}
+
+    def syntax(self) -> str:
+        return "[CORPUS_DIR] [--systems ours,trafilatura,readability] [--pages] [--json FILE]"
+
+    def short_desc(self) -> str:
+        return "Print body P/R/F1, title, date and list-page scores per category"
+
+    def add_options(self, parser: argparse.ArgumentParser) -> None:
+        super().add_options(parser)
+        parser.add_argument("--systems", default="", help="comma-separated subset of the systems to run")
+        parser.add_argument("--pages", action="store_true", help="also print one line per page")
+        parser.add_argument("--json", dest="json_out", help="write the summary as JSON to FILE")
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        root = Path(args[0]) if args else DEFAULT_CORPUS
+        if not root.is_dir():
+            raise UsageError(f"no corpus at {root}")
+        systems = available()
+        if opts.systems:
+            unknown = set(opts.systems.split(",")) - set(systems)
+            if unknown:
+                raise UsageError(f"unknown or unavailable systems: {sorted(unknown)}")
+            systems = {k: v for k, v in systems.items() if k in opts.systems.split(",")}
+        pages = load_corpus(root)
+        scores: list[PageScore] = []
+        for page in pages:
+            body = page.path.read_bytes()
+            # Interleaved page by page, so that machine load falls on every system alike.
+            for name, system in systems.items():
+                scores.append(score_page(page, name, timed(system, body, page.url)))
+        if opts.pages:
+            print(_page_lines(scores))
+        rows = []
+        categories = sorted({p.category for p in pages})
+        for category in [*categories, "overall"]:
+            for name in systems:
+                chosen = [s for s in scores if s.system == name and category in (s.page.category, "overall")]
+                rows.append((category, name, summarise(chosen)))
+        print(format_table(rows))
+        if opts.json_out:
+            table = defaultdict(dict)
+            for category, name, summary in rows:
+                table[category][name] = summary.__dict__
+            Path(opts.json_out).write_text(json.dumps(table, indent=1), "utf-8")
+
+
+def _page_lines(scores: list[PageScore]) -> str:
+    lines = []
+    for s in scores:
+        body = f"F1={s.body.f1:.3f}" if s.body else f"list={'ok' if s.list_ok else 'MISSED'}"
+        lines.append(f"{s.page.category}/{s.page.path.stem:36s} {s.system:12s} {body} "
+                     f"title={s.title_ok} date={s.date_ok}")
+    return "\n".join(lines)

@@ -13,6 +13,8 @@ _PARSER = html.HTMLParser(
     remove_comments=True, remove_pis=True, no_network=True, huge_tree=True, recover=True
 )
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>", re.IGNORECASE)
+# A stray </html> or </body> mid-file (server-side includes) would end the document there.
+_EARLY_END = re.compile(r"</(?:html|body)\s*>", re.IGNORECASE)
 
 BLOCK_TAGS = frozenset(
     "address article aside blockquote body caption center dd div dl dt fieldset figcaption figure "
@@ -29,7 +31,7 @@ _SPACE = re.compile(r"[ \t\r\n\f\v\u3000\xa0\u2002\u2003\u2009\u200b\ufeff]+")
 
 def parse(text: str) -> html.HtmlElement:
     """A document tree, whatever the markup's state."""
-    text = _XML_DECL.sub("", text, count=1).replace("\x00", "")
+    text = _EARLY_END.sub("", _XML_DECL.sub("", text, count=1).replace("\x00", ""))
     if not text.strip():
         raise ValueError("empty document")
     root = html.document_fromstring(text, parser=_PARSER)

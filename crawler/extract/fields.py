@@ -1,6 +1,7 @@
 """Field values read through a profile's selectors, with page-wide fallbacks."""
 from __future__ import annotations
 
+import re
 from typing import Callable
 
 from lxml import etree
@@ -21,7 +22,8 @@ def first_text(root: etree._Element, selectors: tuple[str, ...]) -> tuple[str | 
     for selector in selectors:
         for match in dom.select(root, selector):
             if isinstance(match, str):
-                text = dom.squeeze(match)
+                # Attribute values sometimes carry markup: ArticleTitle="A<div>B</div>".
+                text = dom.squeeze(re.sub(r"<[^>]+>", "", match))
                 element = None
             else:
                 text, element = dom.text_of(match), match
@@ -41,19 +43,37 @@ def info_texts(page: Page, profile: SiteProfile | None, title_element: etree._El
     return [t for t in texts if t]
 
 
-def _near_title(title_element: etree._Element, limit: int = 8) -> list[str]:
-    """Short texts just after the headline: where Chinese sites print the info line."""
-    found: list[str] = []
-    for element in title_element.itersiblings():
-        text = dom.text_of(element) if isinstance(element.tag, str) else ""
-        if text and len(text) <= 200:
-            found.append(text)
-        if len(found) >= limit or len(text) > 200:
+def _near_title(title_element: etree._Element, window: int = 400) -> list[str]:
+    """The lines right after the headline, in document order, however deeply nested:
+    Chinese sites print the date / 来源 / 作者 line there. A line is the text between
+    two block boundaries, so a label and its linked value stay together."""
+    lines: list[str] = []
+    current: list[str] = []
+    size = 0
+    started = False
+    for node in title_element.getroottree().getroot().iter():
+        if node is title_element:
+            started = True
+            current.append(node.tail or "")
+            continue
+        if not started or _inside(node, title_element):
+            continue
+        tag = node.tag if isinstance(node.tag, str) else ""
+        if tag in dom.BLOCK_TAGS or tag == "br":
+            lines.append(dom.squeeze("".join(current)))
+            current = []
+        if tag and tag not in dom.SKIP_TAGS:
+            current.append(node.text or "")
+        current.append(node.tail or "")
+        size += len(node.text or "") if tag not in dom.SKIP_TAGS else 0
+        if size >= window:
             break
-    parent = title_element.getparent()
-    if not found and parent is not None and parent.tag not in ("body", "html"):
-        return _near_title(parent, limit)
-    return found
+    lines.append(dom.squeeze("".join(current)))
+    return [line for line in lines if line]
+
+
+def _inside(node: etree._Element, ancestor: etree._Element) -> bool:
+    return any(a is ancestor for a in node.iterancestors())
 
 
 def published(

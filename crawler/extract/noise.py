@@ -94,20 +94,25 @@ LINE_RULES: tuple[LineRule, ...] = (
     _rule("byline-line", bylines.BYLINE_LINE.pattern, max_len=40, capture="author", value=bylines.byline_author),
     _rule("review-line", _OPEN + r"(?:审核|校对|审校|终审|初审|复审|监制|制作|统筹)\s*[:：].{1,40}?" + _CLOSE, max_len=60),
     _rule("original-title", r"^[\s【\[]*原标题\s*[:：]", max_len=120),
+    _rule("summary", r"^[\s【\[]*(?:内容摘要|内容提要|摘要|导读|核心提示)\s*[:：]", max_len=400),
+    _rule("author-line", _OPEN + r"作者\s*[:：].{1,40}?" + _CLOSE, max_len=50, capture="author", value=bylines.author_from),
+    _rule("reprint-notice", r"转载请注明|不代表.{0,8}(?:立场|观点)|仅代表作者(?:本人)?观点|版权归.{1,12}所有|未经授权.{0,10}(?:转载|使用)|(?:专栏|特约|签约)作者|作者简介[:：]", max_len=160),
+    _rule("gov-info-table", r"^\s*(?:索\s*引\s*号|主题分类|分\s*类|发文机关|发布机构|成文日期|发布日期|生效日期|标\s*题|发文字号|文\s*号|主\s*题\s*词|有\s*效\s*性|公开方式|公开范围)\s*[:：]", max_len=200),
     _rule("image-credit", r"^[\s(（]*图片来[自源][^)）]{0,20}(?:侵删|侵权)[^)）]{0,10}[)）]?\s*$"),
     _rule("image-source", _OPEN + r"(?:图片|图|配图)(?:来源|来自)\s*[:：].{1,30}" + _CLOSE, max_len=40),
     _rule("tip-off", r"报料|爆料|新闻线索|线索征集|提供新闻线索", max_len=120),
     _rule("platform-disclaimer", r"^\s*(?:特别声明|免责声明)\s*[:：]|^\s*Notice:\s*The content above", max_len=400),
-    _rule("share", r"^\s*(?:\d+\s*)?(?:分享到|分享至|分享让更多人看到|一键分享|分享)\s*[:：]?\s*(?:微信|微博|QQ|空间|朋友圈|\s)*$"),
+    _rule("share", r"^\s*(?:\d+\s*)?(?:分享到|分享至|分享让更多人看到|一键分享|分享)\s*[:：]?[\s\-—|]*(?:(?:微信|微博|新浪微博|QQ|QQ空间|空间|朋友圈|豆瓣|人人网)[\s\-—|]*)*$"),
     _rule("font-size", r"^[\s【\[]*(?:字号|字体)\s*[:：]?\s*[大中小\s]+[】\]]?\s*$|^\s*[小大中]字号\s*$|^\s*【?\s*[大中小]\s*[大中小]\s*[大中小]?\s*】?\s*$"),
     _rule("back-to-top", r"^\s*[【\[]?\s*(?:返回顶部|回到顶部|TOP|返回首页)\s*[】\]]?\s*$"),
     _rule("print-close", r"^[\s【\[]*(?:打印本页|打印|关闭窗口|关闭|收藏|纠错|我要纠错)[\s】\]]*(?:[【\[]?\s*(?:打印本页|打印|关闭窗口|关闭|收藏|纠错)\s*[】\]]?\s*)*$"),
     _rule("print-edition", r"^[\s(（]*《\s*[^》]{2,16}\s*》\s*[(（]\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*第?\s*[\d一二三四五六七八九十]{1,4}\s*版\s*[)）][\s)）]*$"),
-    _rule("qr-promo", r"扫描?(?:二维码|下方|上方|右侧)|关注(?:公众号|微信公众号|我们)|(?:长按|识别)二维码|下载.{0,6}客户端", max_len=50),
+    _rule("qr-promo", r"扫描?(?:二维码|下方|上方|右侧)|扫一扫|关注(?:公众号|微信公众号|我们)|(?:长按|识别)二维码|下载.{0,6}客户端|在手机(?:上)?(?:打开|阅读|浏览)", max_len=50),
     _rule("breadcrumb", r"^\s*(?:当前位置|您现在的位置|你现在的位置|您的位置|你的位置|所在位置)\s*[:：]", max_len=120),
     _rule("footer", r"ICP\s*[备证]|网站标识码|公网安备|版权所有|Copyright\s*(?:©|\(c\))|All\s+Rights\s+Reserved|^\s*主办(?:单位)?\s*[:：]|^\s*承办(?:单位)?\s*[:：]", max_len=200),
     _rule("recommend-heading",
-          r"^\s*[【\[]?\s*(?:相关推荐|热点推荐|相关新闻|相关阅读|相关文章|相关报道|图片推荐|往期回顾|猜你喜欢|推荐阅读|延伸阅读|热门推荐|精彩推荐|热门文章|热点新闻|更多精彩|为您推荐|大家都在看|最新新闻|热门新闻|重点推荐|精彩图片|热图推荐|编辑推荐)\s*[】\]]?\s*[:：]?\s*(?:全部|更多|>>|》)*\s*$",
+          r"^\s*[【\[]?\s*(?:(?:相关|热点|热门|图片|热图|推荐|延伸|精彩|更多|编辑|重点|往期|为您|大家都在|最新)[\s·•]*"
+          r"(?:推荐|新闻|阅读|文章|报道|回顾|图片|精彩|看|资讯)|猜你喜欢)\s*[】\]]?\s*[:：]?\s*(?:全部|更多|>>|》)*\s*$",
           cut_rest=True),
     _rule("seo-link-spam", r"^(?:[^|｜]{1,10}[|｜]\s*){6,}[^|｜]{0,10}$", max_len=100000),
     _rule("info-line", r"^(?=.*(?:19|20)\d{2}\s*[-年/.]\s*\d{1,2})(?=.*(?:来源|作者|浏览|点击|阅读|发布|编辑|字号)).{0,100}$",
@@ -127,6 +132,7 @@ def clean_blocks(blocks: list[Block], fired: Counter | None = None, title: str |
     """Drop noise lines; move 责编 / 来源 / byline lines into fields; cut at recommendation headings."""
     result = Cleaned([], fired=fired if fired is not None else Counter())
     alts = {b.text for b in blocks if b.kind == "img" and len(b.text) >= 8}
+    blocks = _drop_split_title(blocks, title, result.fired)
     for block in blocks:
         if block.kind == "img":
             result.blocks.append(block)
@@ -147,6 +153,27 @@ def clean_blocks(blocks: list[Block], fired: Counter | None = None, title: str |
         if rule.cut_rest and _enough_before(result.blocks):
             break
     return result
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text)
+
+
+def _drop_split_title(blocks: list[Block], title: str | None, fired: Counter) -> list[Block]:
+    """Remove the headline printed again inside the body, broken over several lines."""
+    target = _compact(title or "")
+    if len(target) < 8:
+        return blocks
+    for start in range(min(len(blocks), 12)):
+        joined = ""
+        for end in range(start, min(len(blocks), start + 6)):
+            joined += _compact(blocks[end].text)
+            if not target.startswith(joined):
+                break
+            if joined == target and end > start:
+                fired["line:title-repeat"] += end - start + 1
+                return blocks[:start] + blocks[end + 1:]
+    return blocks
 
 
 def _structural_noise(block: Block, alts: set[str], title: str | None) -> str | None:

@@ -18,7 +18,7 @@ from lxml import etree
 
 from ..items import Article
 from . import bylines, chinese, dom, fields
-from .fallback import readability_container
+from .fallback import densest_container, readability_container
 from .noise import clean_blocks, drop_elements
 from .page import NotArticle, Page
 from .profiles import Registry, SiteProfile, default_registry
@@ -91,7 +91,11 @@ def _candidate_profiles(page: Page, registry: Registry) -> list[SiteProfile]:
 
 def _with_profile(page: Page, profile: SiteProfile) -> Draft:
     title, title_element = fields.first_text(page.root, profile.title)
-    title = _strip_suffixes(title, profile) if title else page.title_from_head()
+    if title:
+        title = _strip_suffixes(title, profile)
+    else:
+        title, title_element = page.headline()
+        title = title or page.title_from_head()
     infos = fields.info_texts(page, profile, title_element)
     published, raw = fields.published(page, profile, infos)
     container = None
@@ -113,15 +117,30 @@ def _with_profile(page: Page, profile: SiteProfile) -> Draft:
 
 
 def _with_readability(page: Page) -> Draft:
-    container = readability_container(page)
-    title_text, title_element = fields.first_text(page.root, ("//h1",))
-    head_title = page.title_from_head()
-    title = title_text if title_text and head_title and title_text in page.html_title() else (head_title or title_text)
-    if title_element is None and title:
-        title_element = _element_with_text(page.root, title)
+    """Readability's pick, unless the densest prose block holds far more article text."""
+    try:
+        draft = _fallback_draft(page, readability_container(page), "readability")
+    except NotArticle:
+        draft = None
+    dense = densest_container(page.root)
+    if dense is not None:
+        second = _fallback_draft(page, copy.deepcopy(dense), "readability")
+        if draft is None or _text_length(second) > 2 * _text_length(draft):
+            second.fired["fallback:density"] += 1
+            return second
+    if draft is None:
+        raise NotArticle("no_article_body", "readability found nothing")
+    return draft
+
+
+def _fallback_draft(page: Page, container, extractor: str) -> Draft:
+    title, title_element = page.headline()
+    if not title:
+        title = page.title_from_head()
+        title_element = _element_with_text(page.root, title) if title else None
     infos = fields.info_texts(page, None, title_element)
     published, raw = fields.published(page, None, infos, GENERIC_PUBLISHED)
-    draft = Draft("readability", "generic", title, [], published, raw)
+    draft = Draft(extractor, "generic", title, [], published, raw)
     draft.source = fields.labelled_field(page, (), infos, bylines.source_from,
                                          bylines.source_label, ("source",))
     draft.author = fields.labelled_field(page, GENERIC_AUTHOR, infos, bylines.author_of_element, bylines.author_from)

@@ -24,6 +24,22 @@ _TITLE_SPLIT = re.compile(r"\s*(?:--|_|\||｜|–|—|-{1}(?=[^\d]))\s*")
 _ERROR_TITLE = re.compile(r"404|页面不存在|页面未找到|找不到(?:该|此)?页面|not\s+found|访问的页面|错误页|出错了|页面已删除", re.I)
 
 
+_TITLE_CLASS = re.compile(r"title|tit\d|headline|biaoti|^bt$|hdtitle|newstit|arttit", re.I)
+
+
+def _HEADLINE_ELEMENT(element) -> bool:
+    if element.tag in ("h1", "h2", "h3"):
+        return True
+    attrs = f"{element.get('class') or ''} {element.get('id') or ''}"
+    return bool(attrs.strip()) and element.tag in ("div", "span", "p", "td", "strong", "b", "font") and bool(
+        _TITLE_CLASS.search(attrs)
+    )
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text or "")
+
+
 @dataclass
 class Page:
     url: str
@@ -74,6 +90,27 @@ class Page:
             return None
         parts = [p for p in _TITLE_SPLIT.split(full) if p]
         return parts[0] if parts and len(parts[0]) >= 4 else max(parts, key=len, default=full)
+
+    def headline(self) -> tuple[str | None, object]:
+        """The headline element: the longest heading-like text that <title> repeats.
+
+        Pages put their headline in h1, h2, span.Title, div.tit2 ...; <title> nearly always
+        repeats it with the site name added, so agreement with <title> picks it out from
+        logos and section names. Returns (text, element); (None, None) when nothing agrees.
+        """
+        head = _compact(self.meta("og:title", "ArticleTitle") or "") + _compact(self.html_title())
+        if not head:
+            return None, None
+        best, best_element = None, None
+        for element in self.root.iter():
+            if not isinstance(element.tag, str) or not _HEADLINE_ELEMENT(element):
+                continue
+            text = dom.text_of(element)
+            if not 4 <= len(text) <= 160:
+                continue
+            if _compact(text) in head and (best is None or len(text) > len(best)):
+                best, best_element = text, element
+        return best, best_element
 
     def looks_like_error_page(self) -> bool:
         title = self.html_title()

@@ -133,7 +133,7 @@ def clean_blocks(blocks: list[Block], fired: Counter | None = None, title: str |
     result = Cleaned([], fired=fired if fired is not None else Counter())
     alts = {b.text for b in blocks if b.kind == "img" and len(b.text) >= 8}
     blocks = _drop_split_title(blocks, title, result.fired)
-    for block in blocks:
+    for index, block in enumerate(blocks):
         if block.kind == "img":
             result.blocks.append(block)
             continue
@@ -150,7 +150,7 @@ def clean_blocks(blocks: list[Block], fired: Counter | None = None, title: str |
             value = rule.value(block.text)
             if value:
                 result.captured[rule.capture] = value
-        if rule.cut_rest and _enough_before(result.blocks):
+        if rule.cut_rest and _ends_article(result.blocks, blocks[index + 1:]):
             break
     return result
 
@@ -194,6 +194,13 @@ def matching_rule(text: str) -> LineRule | None:
     return None
 
 
-def _enough_before(kept: list[Block]) -> bool:
-    """A recommendation heading ends the article only after some article text."""
-    return sum(len(b.text) for b in kept if b.kind != "img") >= 40
+def _ends_article(kept: list[Block], rest: list[Block]) -> bool:
+    """A recommendation heading ends the article when the article came before it: some
+    text precedes it, and what follows is links or less than what came before."""
+    before = sum(len(b.text) for b in kept if b.kind != "img")
+    if before < 40:
+        return False
+    after = [b for b in rest if b.kind != "img"]
+    after_chars = sum(len(b.text) for b in after)
+    linked = sum(b.link_chars for b in after)
+    return after_chars <= before or linked >= after_chars / 2

@@ -76,25 +76,40 @@ def _inside(node: etree._Element, ancestor: etree._Element) -> bool:
     return any(a is ancestor for a in node.iterancestors())
 
 
+_LABELLED_DATE = re.compile(r"(?:发布|发稿|更新|出版|发表|录入|上传)?(?:时间|日期)\s*[:：]\s*(?=(?:19|20)\d{2})")
+_DATE_ELEMENTS = (
+    "//body//*[contains(@id, 'date') or contains(@id, 'time') or contains(@class, 'date')"
+    " or contains(@class, 'time')][string-length(normalize-space()) < 60]",
+)
+
+
 def published(
     page: Page, profile: SiteProfile | None, infos: list[str], selectors: tuple[str, ...] = ()
 ) -> tuple[str | None, str | None]:
-    """(ISO value, raw text it came from)."""
-    candidates: list[str] = []
+    """(ISO value, raw text it came from), by a numbered cascade:
+    1. the profile's (or given) date selectors; 2. a labelled date (发布时间：...) in the
+    info lines; 3. a date in a short info line; 4. a labelled date anywhere on the page;
+    5. a date-like element (id / class date or time); 6. meta tags; 7. the URL."""
     text, _ = first_text(page.root, profile.published if profile else selectors)
-    if text:
-        candidates.append(text)
-    candidates.extend(t for t in infos if dates.has_date(t))
-    meta = page.meta(*_PUBLISHED_META)
-    for raw in candidates:
+    labelled = [t[m.end():] for t in infos for m in [_LABELLED_DATE.search(t)] if m]
+    short = [t for t in infos if len(t) <= 80 and dates.has_date(t)]
+    for raw in ([text] if text else []) + labelled + short:
         # What the page shows wins: a date shown without a time stays date-only.
         value = dates.parse_date(raw)
         if value:
             return value, raw
-    if meta:
-        value = dates.parse_date(meta)
+    body = page.root.find(".//body")
+    if body is not None:
+        for match in _LABELLED_DATE.finditer(dom.text_of(body)):
+            raw = match.string[match.end(): match.end() + 40]
+            value = dates.parse_date(raw)
+            if value:
+                return value, raw
+    shown = [dom.text_of(e) for e in dom.select(page.root, _DATE_ELEMENTS[0])]
+    for raw in [*shown, page.meta(*_PUBLISHED_META)]:
+        value = dates.parse_date(raw)
         if value:
-            return value, meta
+            return value, raw
     return dates.date_from_url(page.url), None
 
 

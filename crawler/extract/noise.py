@@ -115,7 +115,11 @@ LINE_RULES: tuple[LineRule, ...] = (
           r"(?:推荐|新闻|阅读|文章|报道|回顾|图片|精彩|看|资讯)|猜你喜欢)\s*[】\]]?\s*[:：]?\s*(?:全部|更多|>>|》)*\s*$",
           cut_rest=True),
     _rule("seo-link-spam", r"^(?:[^|｜]{1,10}[|｜]\s*){6,}[^|｜]{0,10}$", max_len=100000),
-    _rule("info-line", r"^(?=.*(?:19|20)\d{2}\s*[-年/.]\s*\d{1,2})(?=.*(?:来源|作者|浏览|点击|阅读|发布|编辑|字号)).{0,100}$",
+    # The date / 来源 / 浏览 line, when a template prints it inside the body: a full date,
+    # a labelled field, and no sentence punctuation (a sentence that mentions 发布 stays).
+    _rule("info-line",
+          r"^(?=.*(?:19|20)\d{2}\s*[-年/.]\s*\d{1,2}\s*[-月/.]\s*\d{1,2})"
+          r"(?=.*(?:来源|作者|编辑|发布|浏览|点击|阅读|字号|时间|日期)\s*[:：])(?!.*[，。！？]).{0,100}$",
           max_len=100),
     _rule("empty-punctuation", r"^[\s\W_]*$", max_len=20),
 )
@@ -137,7 +141,8 @@ def clean_blocks(blocks: list[Block], fired: Counter | None = None, title: str |
         if block.kind == "img":
             result.blocks.append(block)
             continue
-        structural = _structural_noise(block, alts, title)
+        follows_image = index > 0 and blocks[index - 1].kind == "img"
+        structural = _structural_noise(block, set() if follows_image else alts, title)
         if structural:
             result.fired[f"line:{structural}"] += 1
             continue

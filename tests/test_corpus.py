@@ -1,0 +1,72 @@
+"""The extractor on the real-page gold corpus (../shared/corpus or $CORPUS_DIR); skipped when absent."""
+import json
+from dataclasses import asdict
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+
+from crawler.evaluation import load_corpus, score_page, summarise
+from crawler.extract import NotArticle, extract
+from crawler.systems import available, timed
+from tests.conftest import CORPUS
+
+pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"no gold corpus at {CORPUS}")
+BASELINE = json.loads((Path(__file__).parent / "eval_baseline.json").read_text("utf-8"))
+# Damaged when saved: its reporter credit holds two U+FFFD in the stored bytes (corpus README).
+KNOWN_DAMAGED = {"fundus_politics_people_20240424.html"}
+TARGET_F1 = {"people": 0.98, "netease": 0.98, "gov": 0.98, "other": 0.97}
+
+
+@lru_cache(maxsize=1)
+def _pages():
+    return load_corpus(CORPUS)
+
+
+@lru_cache(maxsize=None)
+def _scores(system: str):
+    run = available()[system]
+    return [score_page(page, system, timed(run, page.path.read_bytes(), page.url)) for page in _pages()]
+
+
+def _summary(system: str, category: str):
+    return summarise([s for s in _scores(system) if s.page.category == category])
+
+
+@pytest.mark.parametrize("category", sorted(k for k in BASELINE if not k.startswith("_")))
+def test_quality_floor(category):
+    summary = _summary("ours", category)
+    for measure, floor in BASELINE[category].items():
+        assert getattr(summary, measure) >= floor, (category, measure, getattr(summary, measure))
+
+
+@pytest.mark.parametrize("category", sorted(TARGET_F1))
+def test_beats_the_general_purpose_extractors(category):
+    ours = _summary("ours", category).f1
+    peers = [_summary(name, category).f1 for name in available() if name != "ours"]
+    assert len(peers) == 2, "trafilatura and readability-lxml both run (the test extra installs them)"
+    assert ours >= TARGET_F1[category]
+    if category == "other":
+        assert ours >= max(peers) - 0.005
+    else:
+        assert ours > max(peers)
+
+
+def test_no_replacement_characters_or_crashes():
+    for page in _pages():
+        try:
+            record = asdict(extract(page.path.read_bytes(), page.url))
+        except NotArticle:
+            assert not page.gold["is_article"], page.path.name
+            continue
+        if page.path.name in KNOWN_DAMAGED:
+            continue
+        text = json.dumps(record, ensure_ascii=False)
+        assert "\ufffd" not in text, page.path.name
+
+
+def test_article_paragraphs_survive_the_noise_rules():
+    """Gold paragraphs that look like noise (来源, 编辑, 分享 mid-sentence) must all be kept."""
+    for score in _scores("ours"):
+        if score.body is not None:
+            assert score.body.recall >= 0.97, (score.page.path.name, score.body.recall)

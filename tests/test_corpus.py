@@ -70,3 +70,12 @@ def test_article_paragraphs_survive_the_noise_rules():
     for score in _scores("ours"):
         if score.body is not None:
             assert score.body.recall >= 0.97, (score.page.path.name, score.body.recall)
+
+
+def test_source_is_never_reported_as_author():
+    for page in _pages():
+        if not page.gold["is_article"]:
+            continue
+        article = extract(page.path.read_bytes(), page.url)
+        if article.author and article.source:
+            assert article.author != article.source, page.path.name

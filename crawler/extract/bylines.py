@@ -4,12 +4,17 @@ from __future__ import annotations
 import re
 
 _SEP = r"\s*[:：]\s*"
-_STOP = r"(?=\s{2,}|\s+(?:来源|作者|记者|编辑|责编|责任编辑|浏览|点击|发布|时间|字号|日期)|[|｜]|$)"
+_STOP = (r"(?=\s{2,}|\s*(?:来源|作者|记者|编辑|责编|责任编辑|审核|校对|审校|终审|初审|复审|监制|摄影|通讯员|浏览|点击"
+         r"|发布|时间|字号|日期)\s*[:：]|\s+(?:来源|作者|记者|编辑|责编|浏览|点击|发布|时间|字号|日期)|[|｜]|$)")
 SOURCE_LABEL = re.compile(r"(?:本文|信息|文章)?来源" + _SEP + r"(?P<v>.+?)" + _STOP)
 AUTHOR_LABEL = re.compile(r"(?:作者|记者|撰文|文|通讯员)" + _SEP + r"(?P<v>.+?)" + _STOP)
 EDITOR_LABEL = re.compile(r"(?:责任编辑|责编|编辑)" + _SEP + r"(?P<v>.+?)" + _STOP)
 _REPORTER_PREFIX = re.compile(r"^[\u4e00-\u9fff]{0,12}?(?:特约)?(?:记者|通讯员|实习生|作者)\s*")
 _CREDIT_WORDS = {"文", "图", "文图", "摄", "摄影", "报道", "供图", "整理", "视频"}
+_TRAILING_CREDIT = re.compile(r"\s+(?:文/图|图/文|文图|摄影|摄|报道|供图)\s*$")
+_ROLE = re.compile(r"^[\u4e00-\u9fff]{0,12}?(?:特约)?(?:记者|通讯员|实习生|摄影|见习记者)$")
+# Names only: CJK names of up to four characters (or Latin words), separated by spaces or 、.
+_NAMES_ONLY = re.compile(r"^(?:[\u4e00-\u9fff·]{1,4}|[A-Za-z][A-Za-z.\-]*)(?:[\s、，,]+(?:[\u4e00-\u9fff·]{1,4}|[A-Za-z][A-Za-z.\-]*))*[\s)）]*$")
 _NAME_SPLIT = re.compile(r"\s*[、，,;；]\s*|\s+(?:文/图|图/文)$")
 
 
@@ -65,7 +70,10 @@ def author_from(text: str | None) -> str | None:
         return _names(found)
     bare = text.replace("\u3000", " ").strip()
     if _REPORTER_PREFIX.match(bare) and len(bare) < 60:
-        return _names(_REPORTER_PREFIX.sub("", bare))
+        rest = _REPORTER_PREFIX.sub("", bare)
+        # '记者从全会上获悉，…' is a sentence, not a byline: only names may follow.
+        if _NAMES_ONLY.match(_TRAILING_CREDIT.sub("", rest)):
+            return _names(rest)
     return None
 
 
@@ -84,7 +92,8 @@ def author_of_element(text: str | None) -> str | None:
 # A byline printed as the body's first or last line: '新京报记者 张文倩 邓琦'.
 BYLINE_LINE = re.compile(
     r"^[\s(（【]*(?:[\u4e00-\u9fff]{0,8}?(?:记者|通讯员|实习生))\s*"
-    r"(?:[\u4e00-\u9fff·]{2,4}(?:\s+|、|，|$)){1,6}[\s)）】]*$"
+    r"(?=[^)）】]*?[\u4e00-\u9fff·]{2})(?![^)）】]*摄\s*[)）】]*$)"  # a real name; not a photo credit
+    r"[\u4e00-\u9fff·]{1,4}(?:[\s、，]+[\u4e00-\u9fff·]{1,4}){0,7}[\s)）】]*$"
 )
 
 
@@ -96,7 +105,7 @@ def _names(value: str) -> str | None:
     tokens = []
     for chunk in _NAME_SPLIT.split(value.strip()):
         chunk = _REPORTER_PREFIX.sub("", chunk.strip())
-        tokens.extend(t for t in chunk.split() if t and t not in _CREDIT_WORDS)
+        tokens.extend(t for t in chunk.split() if t and t not in _CREDIT_WORDS and not _ROLE.match(t))
     names: list[str] = []
     for token in tokens:
         # Two-character names are padded with spaces to line up with three: '方  敏'.

@@ -8,10 +8,11 @@ from functools import lru_cache
 # A CJK character followed by a parenthesised pinyin syllable carrying a tone mark,
 # as mirror sites print them: 產業(yè), 地區(qū). Real parentheses, (區), (2024) or
 # (app), have no tone-marked vowel and are left alone.
-_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü"
-PINYIN_GLOSS = re.compile(
-    r"(?<=[\u3400-\u9fff\uf900-\ufaff])[(（]\s*[a-zA-Z%s]*[%s][a-zA-Z%s]*\s*[)）]" % (_TONED, _TONED, _TONED)
-)
+_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
+_VOWELS = "aeiouü" + _TONED
+# One pinyin syllable: an optional initial, one to three vowels (one tone-marked), an optional final.
+_SYLLABLE = rf"(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?(?=[{_VOWELS}]*[{_TONED}ü])[{_VOWELS}]{{1,3}}(?:ng|n|r)?"
+PINYIN_GLOSS = re.compile(rf"(?<=[\u3400-\u9fff\uf900-\ufaff])[(（]\s*{_SYLLABLE}\s*[)）]")
 
 
 def strip_pinyin_glosses(text: str) -> tuple[str, int]:

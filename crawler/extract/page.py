@@ -21,7 +21,9 @@ class NotArticle(Exception):
 
 
 _TITLE_SPLIT = re.compile(r"\s*(?:--|_|\||｜|–|—|-{1}(?=[^\d]))\s*")
-_ERROR_TITLE = re.compile(r"404|页面不存在|页面未找到|找不到(?:该|此)?页面|not\s+found|访问的页面|错误页|出错了|页面已删除", re.I)
+_ERROR_TITLE = re.compile(
+    r"(?:^|[\s_\-|:：])(?:404|403|500)(?:$|[\s_\-|!！:：]|\s*(?:错误|not|error|页面))|页面不存在|页面未找到"
+    r"|找不到(?:该|此|您要访问的)?页面|not\s+found|您访问的页面|错误页|出错了|页面已删除", re.I)
 
 
 _TITLE_CLASS = re.compile(r"title|tit\d|headline|biaoti|^bt$|hdtitle|newstit|arttit", re.I)

@@ -35,3 +35,4 @@ class Article:
     language: str = "zh-Hans"        # zh-Hans after t2s conversion; zh-Hant when the original script is kept
     crawled_at: str | None = None    # ISO 8601 UTC, set by the spider
     noise_removed: dict[str, int] = field(default_factory=dict)  # noise rule name -> times fired
+    duplicate_of: str | None = None  # with DEDUP_KEEP_DUPLICATES: the URL of the article this repeats

@@ -25,7 +25,13 @@ DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
 
 ITEM_PIPELINES = {
     "crawler.pipelines.ExtractionStatsPipeline": 100,
+    "crawler.dedup.pipeline.DedupPipeline": 300,
 }
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.dedup.middleware.SeenUrlMiddleware": 50,
+}
+# The dupefilter folds ?spm=..., http/https and mobile-host variants of one page.
+REQUEST_FINGERPRINTER_CLASS = "crawler.dedup.fingerprinter.UrlKeyFingerprinter"
 
 # JSON Lines with real characters, not \u escapes.
 FEED_EXPORT_ENCODING = "utf-8"
@@ -34,3 +40,13 @@ FEED_EXPORT_ENCODING = "utf-8"
 EXTRACT_SCRIPT = "t2s"
 # Extra folders of site-profile TOML files, loaded after the bundled ones.
 EXTRACT_PROFILE_DIRS: list[str] = []
+
+# Deduplication (crawler/dedup/). The store persists across runs: .scrapy/dedup.sqlite.
+DEDUP_ENABLED = True
+DEDUP_STORE = "crawler.dedup.store.SQLiteStore"
+DEDUP_STORE_PATH = None               # default: .scrapy/dedup.sqlite in the project
+DEDUP_URL_TTL_DAYS = 30               # an article URL counts as seen this long; 0: forever
+DEDUP_KEEP_DUPLICATES = False         # True: emit duplicates, marked with duplicate_of
+DEDUP_NEAR_JACCARD = 0.45             # MinHash Jaccard of 2-gram shingles that makes a near-duplicate
+DEDUP_NEAR_CONTAINMENT = 0.85         # ... or this much of the shorter text contained in the other
+DEDUP_NEAR_MIN_SHINGLES = 150         # containment counts only for texts at least this long

@@ -20,7 +20,8 @@ def _urls(family: str, kind: str) -> set[str]:
 
 def _crawl(args, proxy, tmp_path, *extra):
     out = tmp_path / "out.jsonl"
-    result = run_scrapy(["crawl", *args, "-O", str(out), "-s", "AUTOTHROTTLE_ENABLED=False", *extra],
+    result = run_scrapy(["crawl", *args, "-O", str(out), "-s", "AUTOTHROTTLE_ENABLED=False",
+                         "-s", f"DEDUP_STORE_PATH={tmp_path / 'dedup.sqlite'}", *extra],
                         env_extra=proxy.proxy_env())
     assert result.returncode == 0, result.stderr[-3000:]
     raw = out.read_text("utf-8")
@@ -67,3 +68,11 @@ def test_generic_spider_refuses_non_http_urls(tmp_path):
 def test_spiders_are_listed():
     result = run_scrapy(["list"])
     assert set(result.stdout.split()) >= {"people", "netease", "municipal", "generic"}
+
+
+def test_incremental_crawl_skips_articles_already_emitted(fixture_proxy, tmp_path):
+    _, first, _ = _crawl(["people"], fixture_proxy, tmp_path)
+    _, second, stderr = _crawl(["people"], fixture_proxy, tmp_path)  # same store, as tomorrow's run
+    assert first and not second
+    assert f"'dedup/url/skipped': {len(first)}" in stderr
+    assert "'extract/rejected/list_page'" in stderr  # list pages are fetched again

@@ -80,6 +80,10 @@ class ArticleSpider(scrapy.Spider):
         self.emitted += 1
         return article
 
+    def is_article_url(self, url: str) -> bool:
+        """Article (not list) URLs: these the dedup store may skip in an incremental crawl."""
+        return any(profile.is_article_url(url) for profile in self.profiles)
+
     def follow_links(self, response: TextResponse, is_article: bool) -> Iterable[scrapy.Request]:
         patterns = [p.pattern for profile in self.profiles for p in profile.article_urls]
         if not is_article:

@@ -34,6 +34,9 @@ class GenericSpider(ArticleSpider):
         self.start_urls = self.given_urls
         self.allowed_domains = hosts_of(self.given_urls)
 
+    def is_article_url(self, url: str) -> bool:
+        return bool(ARTICLE_LIKE.search(url))
+
     def follow_links(self, response, is_article):
         if is_article:
             return

@@ -1,0 +1,1 @@
+"""Deduplication: canonical URLs, text fingerprints and a persistent store."""

@@ -1,0 +1,64 @@
+import json
+
+import pytest
+from scrapy import Spider
+from scrapy.exceptions import DropItem
+from scrapy.utils.misc import build_from_crawler
+from scrapy.utils.test import get_crawler
+
+from crawler.dedup.pipeline import DedupPipeline
+from crawler.items import Article
+from tests.test_dedup_fingerprint import ARTICLE, OTHER
+
+
+def _pipeline(tmp_path, **settings):
+    crawler = get_crawler(Spider, {"DEDUP_STORE_PATH": str(tmp_path / "d.sqlite"), **settings})
+    return build_from_crawler(DedupPipeline, crawler), crawler.stats
+
+
+def _article(url, content, canonical=None):
+    return Article(url=url, canonical_url=canonical or url, site="people", title="t", content=content,
+                   content_html="", extractor="people")
+
+
+def test_drops_by_url_text_and_near_text(tmp_path):
+    pipeline, stats = _pipeline(tmp_path)
+    pipeline.process_item(_article("http://a.cn/1.html", ARTICLE))
+    with pytest.raises(DropItem, match="url"):
+        pipeline.process_item(_article("https://a.cn/1.html?spm=9", OTHER))
+    with pytest.raises(DropItem, match="exact"):
+        pipeline.process_item(_article("http://b.cn/2.html", ARTICLE + "。"))
+    with pytest.raises(DropItem, match="near"):
+        pipeline.process_item(_article("http://c.cn/3.html", "產業(yè)" + ARTICLE[5:] + "相关推荐"))
+    pipeline.process_item(_article("http://d.cn/4.html", OTHER))
+    assert stats.get_value("dedup/new") == 2
+    assert [stats.get_value(f"dedup/dropped/{r}") for r in ("url", "exact", "near")] == [1, 1, 1]
+
+
+def test_keep_mode_marks_the_duplicate(tmp_path):
+    pipeline, stats = _pipeline(tmp_path, DEDUP_KEEP_DUPLICATES=True)
+    pipeline.process_item(_article("http://a.cn/1.html", ARTICLE))
+    kept = pipeline.process_item(_article("http://b.cn/2.html", ARTICLE))
+    assert kept.duplicate_of == "http://a.cn/1.html"
+    assert stats.get_value("dedup/kept/exact") == 1
+
+
+def test_store_persists_once_the_feed_closes(tmp_path):
+    first, _ = _pipeline(tmp_path)
+    first.process_item(_article("http://a.cn/1.html", ARTICLE))
+    first.commit()
+    second, _ = _pipeline(tmp_path)
+    with pytest.raises(DropItem):
+        second.process_item(_article("http://a.cn/1.html", ARTICLE))
+
+
+def test_a_killed_run_is_settled_against_its_feed(tmp_path):
+    feed = tmp_path / "out.jsonl"
+    first, _ = _pipeline(tmp_path)
+    first.process_item(_article("http://a.cn/1.html", ARTICLE))  # reached the feed
+    first.process_item(_article("http://b.cn/2.html", OTHER))    # lost with the kill
+    feed.write_text(json.dumps({"url": "http://a.cn/1.html"}) + "\n" + '{"url": "http://b.cn/2', "utf-8")
+    second, _ = _pipeline(tmp_path, FEEDS={str(feed): {"format": "jsonlines"}})
+    with pytest.raises(DropItem):
+        second.process_item(_article("http://a.cn/1.html", ARTICLE))
+    assert second.process_item(_article("http://b.cn/2.html", OTHER))  # not in the feed: emitted again

@@ -1,0 +1,30 @@
+import time
+
+from crawler.dedup.fingerprint import Fingerprint
+from crawler.dedup.store import SQLiteStore
+from tests.test_dedup_fingerprint import ARTICLE, OTHER
+
+
+def test_url_exact_and_near_lookups(tmp_path):
+    store = SQLiteStore(tmp_path / "d.sqlite")
+    fingerprint = Fingerprint.of(ARTICLE)
+    store.add("//x.cn/a.html", "http://x.cn/a.html", fingerprint)
+    assert store.url_seen("//x.cn/a.html") == "http://x.cn/a.html"
+    assert store.url_seen("//x.cn/b.html") is None
+    assert store.url_seen("//x.cn/a.html", newer_than=time.time() + 60) is None  # older than the TTL
+    assert store.find_exact(fingerprint.exact) == "http://x.cn/a.html"
+    assert [c.url for c in store.near_candidates(Fingerprint.of(ARTICLE[:-10]))] == ["http://x.cn/a.html"]
+    assert store.near_candidates(Fingerprint.of(OTHER)) == []
+
+
+def test_pending_rows_persist_only_when_committed_or_found_in_a_feed(tmp_path):
+    path = tmp_path / "d.sqlite"
+    store = SQLiteStore(path)
+    store.add("//x.cn/a.html", "http://x.cn/a.html", Fingerprint.of(ARTICLE))
+    store.add("//x.cn/b.html", "http://x.cn/b.html", Fingerprint.of(OTHER))
+    store.close()  # killed: nothing committed
+    reopened = SQLiteStore(path)
+    assert reopened.settle_pending({"http://x.cn/a.html"}) == (1, 1)
+    assert reopened.url_seen("//x.cn/a.html") and not reopened.url_seen("//x.cn/b.html")
+    assert reopened.near_candidates(Fingerprint.of(OTHER)) == []  # its bands went too
+    assert reopened.count() == 1

@@ -48,11 +48,11 @@ def shingle_hashes(normalised: str) -> np.ndarray:
 def minhash(hashes: np.ndarray) -> np.ndarray:
     """NUM_PERM minimum hash values under fixed universal hash functions."""
     if hashes.size == 0:
-        return np.full(NUM_PERM, np.iinfo(np.uint64).max, dtype=np.uint64)
+        return np.full(NUM_PERM, np.iinfo(np.uint32).max, dtype=np.uint32)
     # Multiply-shift hashing: (a*x + b) mod 2^64, top 32 bits; uint64 arithmetic wraps.
     with np.errstate(over="ignore"):
         values = (np.outer(_A, hashes) + _B[:, None]) >> np.uint64(32)
-    return values.min(axis=1)
+    return values.min(axis=1).astype(np.uint32)
 
 
 def band_keys(signature: np.ndarray) -> list[int]:

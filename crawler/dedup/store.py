@@ -56,8 +56,11 @@ CREATE TABLE IF NOT EXISTS articles (
 CREATE INDEX IF NOT EXISTS articles_key ON articles(key);
 CREATE INDEX IF NOT EXISTS articles_exact ON articles(exact);
 CREATE INDEX IF NOT EXISTS articles_pending ON articles(pending) WHERE pending = 1;
-CREATE TABLE IF NOT EXISTS bands (band_key INTEGER NOT NULL, article INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS bands_key ON bands(band_key);
+CREATE TABLE IF NOT EXISTS bands (
+    band_key INTEGER NOT NULL,
+    article INTEGER NOT NULL,
+    PRIMARY KEY (band_key, article)
+) WITHOUT ROWID;
 """
 
 
@@ -87,15 +90,21 @@ class SQLiteStore:
             f"WHERE b.band_key IN ({','.join('?' * len(keys))})",
             keys,
         ).fetchall()
-        return [Stored(r[0], r[1], r[2], np.frombuffer(r[3], dtype=np.uint64)) for r in rows]
+        return [Stored(r[0], r[1], r[2], np.frombuffer(r[3], dtype=np.uint32)) for r in rows]
 
     def add(self, key: str, url: str, fingerprint: Fingerprint) -> None:
-        cursor = self.db.execute(
-            "INSERT INTO articles (key, url, exact, size, signature, added_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (key, url, fingerprint.exact, fingerprint.size, fingerprint.signature.tobytes(), time.time()),
-        )
-        self.db.executemany("INSERT INTO bands VALUES (?, ?)",
-                            [(k, cursor.lastrowid) for k in band_keys(fingerprint.signature)])
+        self.add_many([(key, url, fingerprint)])
+
+    def add_many(self, entries: Iterable[tuple[str, str, Fingerprint]]) -> None:
+        """Insert pending articles with their band keys, in one transaction."""
+        now = time.time()
+        for key, url, fingerprint in entries:
+            cursor = self.db.execute(
+                "INSERT INTO articles (key, url, exact, size, signature, added_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (key, url, fingerprint.exact, fingerprint.size, fingerprint.signature.tobytes(), now),
+            )
+            self.db.executemany("INSERT INTO bands VALUES (?, ?)",
+                                [(k, cursor.lastrowid) for k in band_keys(fingerprint.signature)])
         self.db.commit()
 
     def commit_pending(self, urls: Iterable[str] | None = None) -> int:
@@ -113,7 +122,10 @@ class SQLiteStore:
         kept = [(i,) for i, u in pending if u in written_urls]
         dropped = [(i,) for i, u in pending if u not in written_urls]
         self.db.executemany("UPDATE articles SET pending = 0 WHERE id = ?", kept)
-        self.db.executemany("DELETE FROM bands WHERE article = ?", dropped)
+        for (article,) in dropped:
+            signature = self.db.execute("SELECT signature FROM articles WHERE id = ?", (article,)).fetchone()[0]
+            keys = band_keys(np.frombuffer(signature, dtype=np.uint32))
+            self.db.executemany("DELETE FROM bands WHERE band_key = ? AND article = ?", [(k, article) for k in keys])
         self.db.executemany("DELETE FROM articles WHERE id = ?", dropped)
         self.db.commit()
         return len(kept), len(dropped)

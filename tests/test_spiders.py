@@ -43,7 +43,10 @@ def test_generic_spider_runs_the_fallback(fixture_proxy, tmp_path):
     urls = _urls("fallback", "article") | _urls("fallback", "list")
     raw, items, stderr = _crawl(["generic", "-a", "urls=" + ",".join(sorted(urls))], fixture_proxy, tmp_path)
     assert sorted(i["url"] for i in items) == sorted(_urls("fallback", "article"))
-    assert {i["extractor"] for i in items} == {"readability"}
+    expected = {json.loads((f / "meta.json").read_text("utf-8"))["url"]: json.loads((f / "expected.json").read_text("utf-8"))
+                for f in fixture_pages("article") if f.parent.name == "fallback"}
+    assert {i["url"]: i["extractor"] for i in items} == {u: e["extractor"] for u, e in expected.items()}
+    assert "readability" in {i["extractor"] for i in items}  # the fallback carries the unknown sites
     assert "'extract/rejected/" in stderr  # the index page is counted, not emitted
 
 

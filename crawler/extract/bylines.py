@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 
+from .chinese import to_simplified
+
 _SEP = r"\s*[:：]\s*"
 _STOP = (r"(?=\s{2,}|\s*(?:来源|作者|记者|编辑|责编|责任编辑|审核|校对|审校|终审|初审|复审|监制|摄影|通讯员|浏览|点击"
          r"|发布|时间|字号|日期)\s*[:：]|\s+(?:来源|作者|记者|编辑|责编|浏览|点击|发布|时间|字号|日期)|[|｜]|$)")
@@ -16,6 +18,11 @@ _ROLE = re.compile(r"^[\u4e00-\u9fff]{0,12}?(?:特约)?(?:记者|通讯员|实�
 # Names only: CJK names of up to four characters (or Latin words), separated by spaces or 、.
 _NAMES_ONLY = re.compile(r"^(?:[\u4e00-\u9fff·]{1,4}|[A-Za-z][A-Za-z.\-]*)(?:[\s、，,]+(?:[\u4e00-\u9fff·]{1,4}|[A-Za-z][A-Za-z.\-]*))*[\s)）]*$")
 _NAME_SPLIT = re.compile(r"\s*[、，,;；]\s*|\s+(?:文/图|图/文)$")
+
+
+def _matchable(text: str | None) -> str | None:
+    """Labels are matched in Simplified: a Traditional page's 來源 / 責編 / 記者 count too."""
+    return to_simplified(text) if text else text
 
 
 _PAIRS = {")": "(", "）": "（", "]": "[", "】": "【"}
@@ -35,6 +42,7 @@ def _clean(value: str) -> str | None:
 
 
 def labelled(pattern: re.Pattern[str], text: str | None) -> str | None:
+    text = _matchable(text)
     if not text:
         return None
     match = pattern.search(" ".join(text.split()) if "\n" in text else text)
@@ -43,6 +51,7 @@ def labelled(pattern: re.Pattern[str], text: str | None) -> str | None:
 
 def source_from(text: str | None) -> str | None:
     """来源 value, or the whole text when it is a bare short name."""
+    text = _matchable(text)
     found = source_label(text)
     if found or not text:
         return found
@@ -63,6 +72,7 @@ def editor_from(text: str | None) -> str | None:
 
 def author_from(text: str | None) -> str | None:
     """Author names from a labelled or reporter-prefixed line: '作者：X', '本报记者 王乐文 方 敏'."""
+    text = _matchable(text)
     if not text:
         return None
     found = labelled(AUTHOR_LABEL, text)
@@ -82,6 +92,7 @@ _BARE_NAMES = re.compile(r"^[\u3400-\u9fffA-Za-z·・ 　、,，]{2,30}$")
 
 def author_of_element(text: str | None) -> str | None:
     """An element that holds only the byline: its bare text is the author."""
+    text = _matchable(text)
     found = author_from(text)
     if found or not text:
         return found
@@ -98,6 +109,7 @@ BYLINE_LINE = re.compile(
 
 
 def byline_author(text: str) -> str | None:
+    text = _matchable(text)
     return _names(text.strip(" (（【)）】"))
 
 
@@ -123,5 +135,6 @@ CLOSING_CREDIT = re.compile(
 
 
 def closing_credit_author(paragraph: str) -> str | None:
+    paragraph = _matchable(paragraph)
     match = CLOSING_CREDIT.search(paragraph)
     return _names(match.group("v")) if match else None

@@ -7,6 +7,7 @@ from typing import Callable
 from lxml import etree
 
 from . import bylines, dates, dom
+from .chinese import to_simplified
 from .page import Page
 from .profiles import SiteProfile
 
@@ -91,6 +92,7 @@ def published(
     info lines; 3. a date in a short info line; 4. a labelled date anywhere on the page;
     5. a date-like element (id / class date or time); 6. meta tags; 7. the URL."""
     text, _ = first_text(page.root, profile.published if profile else selectors)
+    infos = [to_simplified(t) for t in infos]
     labelled = [t[m.end():] for t in infos for m in [_LABELLED_DATE.search(t)] if m]
     short = [t for t in infos if len(t) <= 80 and dates.has_date(t)]
     for raw in ([text] if text else []) + labelled + short:
@@ -100,7 +102,7 @@ def published(
             return value, raw
     body = page.root.find(".//body")
     if body is not None:
-        for match in _LABELLED_DATE.finditer(dom.text_of(body)):
+        for match in _LABELLED_DATE.finditer(to_simplified(dom.text_of(body))):
             raw = match.string[match.end(): match.end() + 40]
             value = dates.parse_date(raw)
             if value:

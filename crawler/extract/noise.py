@@ -14,6 +14,7 @@ from typing import Callable
 from lxml import etree
 
 from . import bylines
+from .chinese import to_simplified
 from .dom import Block, select, text_of
 
 # Class / id words that mark widgets and blocks around articles, matched as whole
@@ -202,6 +203,7 @@ def _structural_noise(block: Block, alts: set[str], title: str | None) -> str | 
 
 
 def matching_rule(text: str) -> LineRule | None:
+    text = to_simplified(text)  # rules are written in Simplified; mirrors print Traditional
     for rule in LINE_RULES:
         if len(text) <= rule.max_len and rule.pattern.search(text):
             return rule

@@ -37,6 +37,8 @@ def parse(text: str) -> html.HtmlElement:
     root = html.document_fromstring(text, parser=_PARSER)
     if root is None:
         raise ValueError("unparseable document")
+    # Never text: dropped once here, so every later text read can be a C-level one.
+    etree.strip_elements(root, "script", "style", "noscript", "template", etree.Comment, with_tail=False)
     return root
 
 
@@ -56,8 +58,15 @@ def squeeze(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
+_HAS_BLOCK = etree.XPath(
+    "boolean(descendant::*[" + " or ".join(f"self::{t}" for t in sorted(BLOCK_TAGS | {"br"})) + "])"
+)
+
+
 def text_of(element: etree._Element) -> str:
     """Visible text of an element: inline markup adds no space, block boundaries do."""
+    if not _HAS_BLOCK(element):
+        return squeeze(element.text_content())
     parts: list[str] = []
 
     def walk(node: etree._Element) -> None:
@@ -75,6 +84,11 @@ def text_of(element: etree._Element) -> str:
 
     walk(element)
     return squeeze("".join(parts))
+
+
+def text_length(element: etree._Element) -> int:
+    """Characters of visible text, spaces aside: for density measures, where speed counts."""
+    return len(_SPACE.sub("", element.text_content()))
 
 
 @dataclass

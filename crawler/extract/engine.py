@@ -10,9 +10,11 @@ A stage's result is kept only if it passes validation (a title, enough body).
 from __future__ import annotations
 
 import copy
+import dataclasses
 import html as htmlmod
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Iterator
 
 from lxml import etree
 
@@ -63,7 +65,7 @@ def extract(body: bytes, url: str, *, content_type: str | None = None,
         raise NotArticle("error_page", page.html_title())
     registry = options.registry or default_registry()
     failures = []
-    for profile in _candidate_profiles(page, registry):
+    for profile in _candidate_profiles(page, registry):  # lazy: markers only if URLs fail
         draft = _with_profile(page, profile)
         problem = _validate(draft, options)
         if problem is None:
@@ -71,6 +73,8 @@ def extract(body: bytes, url: str, *, content_type: str | None = None,
         failures.append(f"{profile.name}: {problem}")
     if any(p.is_list_url(url) for p in registry.for_url(url)):
         raise NotArticle("list_page", "URL is a known list page")
+    if _index_page(page):
+        raise NotArticle("list_page", "links everywhere and no paragraph of article length")
     draft = _with_readability(page)
     problem = _validate(draft, options) or _list_like(page, draft)
     if problem:
@@ -78,19 +82,20 @@ def extract(body: bytes, url: str, *, content_type: str | None = None,
     return _finish(page, draft, options)
 
 
-def _candidate_profiles(page: Page, registry: Registry) -> list[SiteProfile]:
+def _candidate_profiles(page: Page, registry: Registry) -> Iterator[SiteProfile]:
     by_url = registry.for_url(page.url)
     by_pattern = [p for p in registry.concrete() if not p.hosts and p.is_article_url(page.url)]
-    by_markup = [
-        p for p in registry.concrete()
-        if p not in by_url and p not in by_pattern and p.markers
-        and any(dom.select(page.root, m) for m in p.markers)
-    ]
-    return by_url + by_pattern + by_markup
+    yield from by_url
+    yield from by_pattern
+    for profile in registry.concrete():
+        if profile not in by_url and profile not in by_pattern and profile.markers and any(
+            page.select(m) for m in profile.markers
+        ):
+            yield profile
 
 
 def _with_profile(page: Page, profile: SiteProfile) -> Draft:
-    title, title_element = fields.first_text(page.root, profile.title)
+    title, title_element = fields.first_text(page, profile.title)
     if title:
         title = _strip_suffixes(title, profile)
     else:
@@ -100,7 +105,7 @@ def _with_profile(page: Page, profile: SiteProfile) -> Draft:
     published, raw = fields.published(page, profile, infos)
     container = None
     for selector in profile.body:
-        matches = dom.select(page.root, selector)
+        matches = page.select(selector)
         if matches:
             container = copy.deepcopy(matches[0])
             break
@@ -117,42 +122,54 @@ def _with_profile(page: Page, profile: SiteProfile) -> Draft:
 
 
 def _with_readability(page: Page) -> Draft:
-    """Readability's pick, unless the densest prose block holds far more article text."""
+    """Readability's pick, unless the densest prose block holds far more article text.
+
+    The second opinion is only sought when readability's text is short: that is where it
+    misfires (a sidebar picked, or nothing), and the check costs a pass over the page."""
+    fields_only = _fallback_fields(page)
     try:
-        draft = _fallback_draft(page, readability_container(page), "readability")
+        draft = _cleaned(fields_only, readability_container(page), page.url)
     except NotArticle:
         draft = None
-    dense = densest_container(page.root)
-    if dense is not None:
-        second = _fallback_draft(page, copy.deepcopy(dense), "readability")
-        if draft is None or _text_length(second) > 2 * _text_length(draft):
-            second.fired["fallback:density"] += 1
-            return second
+    if draft is None or _text_length(draft) < 1500:
+        dense = densest_container(page.root)
+        if dense is not None:
+            second = _cleaned(fields_only, copy.deepcopy(dense), page.url)
+            if draft is None or _text_length(second) > 2 * _text_length(draft):
+                second.fired["fallback:density"] += 1
+                return second
     if draft is None:
         raise NotArticle("no_article_body", "readability found nothing")
     return draft
 
 
-def _fallback_draft(page: Page, container, extractor: str) -> Draft:
+def _fallback_fields(page: Page) -> Draft:
+    """Title, date, source, author and editor of a page no profile knows; no body yet."""
     title, title_element = page.headline()
     if not title:
         title = page.title_from_head()
         title_element = _element_with_text(page.root, title) if title else None
     infos = fields.info_texts(page, None, title_element)
     published, raw = fields.published(page, None, infos, GENERIC_PUBLISHED)
-    draft = Draft(extractor, "generic", title, [], published, raw)
+    draft = Draft("readability", "generic", title, [], published, raw)
     draft.source = fields.labelled_field(page, (), infos, bylines.source_from,
                                          bylines.source_label, ("source",))
     draft.author = fields.labelled_field(page, GENERIC_AUTHOR, infos, bylines.author_of_element, bylines.author_from)
     draft.editor = fields.labelled_field(page, (), infos, bylines.editor_from, bylines.editor_from)
+    return draft
+
+
+def _cleaned(fields_only: Draft, container, base_url: str) -> Draft:
+    draft = dataclasses.replace(fields_only, blocks=[], fired=Counter())
     drop_elements(container, GLOBAL_NOISE, draft.fired)
-    _clean_into(draft, container, page.url)
+    _clean_into(draft, container, base_url)
     return draft
 
 
 def _element_with_text(root: etree._Element, text: str) -> etree._Element | None:
+    wanted = len(text.replace(" ", ""))
     for element in root.iter("h1", "h2", "h3", "div", "p", "td"):
-        if dom.text_of(element) == text:
+        if dom.text_length(element) == wanted and dom.text_of(element) == text:
             return element
     return None
 
@@ -194,13 +211,33 @@ def _validate(draft: Draft, options: ExtractOptions) -> tuple[str, str] | None:
     return None
 
 
+_PARAGRAPHS = etree.XPath("//p | //td | //div[not(div or p or table or ul)]")
+
+
+def _index_page(page: Page) -> bool:
+    """An index page, told cheaply before the fallback runs: most of its text is links and
+    no block holds a paragraph of prose."""
+    body = page.root.find(".//body")
+    if body is None:
+        return False
+    total = dom.text_length(body)
+    links = sum(dom.text_length(a) for a in body.iter("a"))
+    if not total or links / total < 0.6:
+        return False
+    for block in _PARAGRAPHS(page.root):
+        length = dom.text_length(block)
+        if length >= 150 and length - sum(dom.text_length(a) for a in block.iter("a")) >= 150:
+            return False
+    return True
+
+
 def _list_like(page: Page, draft: Draft) -> tuple[str, str] | None:
     """Readability always returns something; on index pages it is a link list."""
     body = page.root.find(".//body")
     if body is None:
         return None
-    links = sum(len(dom.text_of(a)) for a in body.iter("a"))
-    total = len(dom.text_of(body)) or 1
+    links = sum(dom.text_length(a) for a in body.iter("a"))
+    total = dom.text_length(body) or 1
     text = _text_length(draft)
     paragraphs = [b for b in draft.blocks if b.kind == "p" and len(b.text) >= 40]
     if links / total > 0.55 and (text < 400 or len(paragraphs) < 3):

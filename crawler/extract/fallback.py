@@ -17,7 +17,9 @@ logging.getLogger("readability.readability").setLevel(logging.WARNING)
 def readability_container(page: Page) -> html.HtmlElement:
     """The element readability picks as the article, as a detached tree."""
     try:
-        summary = Document(page.text, url=page.url).summary(html_partial=True)
+        # Our tree, not the text: no second parse. No url either: links are resolved later,
+        # once, for the few images kept. Readability drops hidden elements from the tree.
+        summary = Document(page.root).summary(html_partial=True)
     except Exception as exc:  # readability raises bare Exceptions on odd input
         raise NotArticle("no_article_body", f"readability failed: {exc.__class__.__name__}") from None
     if not summary or not summary.strip():
@@ -40,18 +42,18 @@ def densest_container(root: html.HtmlElement) -> html.HtmlElement | None:
     for element in root.iter(*_LEAF_BLOCKS):
         if any(isinstance(c.tag, str) and c.tag in dom.BLOCK_TAGS for c in element):
             continue
-        text = dom.text_of(element)
+        text = element.text_content()
         if len(text) < 10 or not _CJK_PUNCT.search(text):
             continue
-        links = sum(len(dom.text_of(a)) for a in element.iter("a"))
-        plain = len(text) - links
+        links = sum(dom.text_length(a) for a in element.iter("a"))
+        plain = dom.text_length(element) - links
         if plain <= 0:
             continue
         parent = element.getparent()
         if parent is None:
             continue
         # Text written straight into a container with <br>s makes the container the leaf.
-        holder = element if element.find("br") is not None and len(text) > 200 else parent
+        holder = element if element.find("br") is not None and plain > 200 else parent
         scores[holder] = scores.get(holder, 0) + plain
         grand = holder.getparent()
         if grand is not None:

@@ -18,10 +18,10 @@ _PUBLISHED_META = (
 _INFO_HINT = ("time", "date", "info", "source", "pubtime", "publish", "laiyuan", "from", "author", "meta")
 
 
-def first_text(root: etree._Element, selectors: tuple[str, ...]) -> tuple[str | None, etree._Element | None]:
+def first_text(page: Page, selectors: tuple[str, ...]) -> tuple[str | None, etree._Element | None]:
     """Text of the first selector that matches something non-empty."""
     for selector in selectors:
-        for match in dom.select(root, selector):
+        for match in page.select(selector):
             if isinstance(match, str):
                 # Attribute values sometimes carry markup: ArticleTitle="A<div>B</div>".
                 text = dom.squeeze(re.sub(r"<[^>]+>", "", match))
@@ -38,7 +38,7 @@ def info_texts(page: Page, profile: SiteProfile | None, title_element: etree._El
     texts = []
     if profile:
         for selector in profile.info:
-            texts.extend(dom.text_of(e) if not isinstance(e, str) else e for e in dom.select(page.root, selector))
+            texts.extend(dom.text_of(e) if not isinstance(e, str) else e for e in page.select(selector))
     if title_element is not None:
         texts.extend(_near_title(title_element))
     return [t for t in texts if t]
@@ -91,7 +91,7 @@ def published(
     1. the profile's (or given) date selectors; 2. a labelled date (发布时间：...) in the
     info lines; 3. a date in a short info line; 4. a labelled date anywhere on the page;
     5. a date-like element (id / class date or time); 6. meta tags; 7. the URL."""
-    text, _ = first_text(page.root, profile.published if profile else selectors)
+    text, _ = first_text(page, profile.published if profile else selectors)
     infos = [to_simplified(t) for t in infos]
     labelled = [t[m.end():] for t in infos for m in [_LABELLED_DATE.search(t)] if m]
     short = [t for t in infos if len(t) <= 80 and dates.has_date(t)]
@@ -107,7 +107,7 @@ def published(
             value = dates.parse_date(raw)
             if value:
                 return value, raw
-    shown = [dom.text_of(e) for e in dom.select(page.root, _DATE_ELEMENTS[0])]
+    shown = [dom.text_of(e) for e in page.select(_DATE_ELEMENTS[0])]
     for raw in [*shown, page.meta(*_PUBLISHED_META)]:
         value = dates.parse_date(raw)
         if value:
@@ -124,7 +124,7 @@ def labelled_field(
     meta_names: tuple[str, ...] = (),
 ) -> str | None:
     """A 来源 / 作者 / 编辑 value: the profile's element, else a labelled info line, else meta."""
-    text, _ = first_text(page.root, selectors)
+    text, _ = first_text(page, selectors)
     value = parse_selected(text) if text else None
     for info in infos:
         if value:

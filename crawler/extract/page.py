@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from urllib.parse import urljoin
 
-from lxml import html
+from lxml import etree, html
 
 from . import dom
 from .decode import UndecodableError, decode_html
@@ -29,6 +30,12 @@ _ERROR_TITLE = re.compile(
 _TITLE_CLASS = re.compile(r"title|tit\d|headline|biaoti|^bt$|hdtitle|newstit|arttit", re.I)
 
 
+_HEADLINE_CANDIDATES = etree.XPath(
+    "//h1 | //h2 | //h3 | //*[self::div or self::span or self::p or self::td or self::strong or self::b"
+    " or self::font][@class or @id]"
+)
+
+
 def _HEADLINE_ELEMENT(element) -> bool:
     if element.tag in ("h1", "h2", "h3"):
         return True
@@ -40,6 +47,13 @@ def _HEADLINE_ELEMENT(element) -> bool:
 
 def _compact(text: str) -> str:
     return re.sub(r"[\W_]+", "", text or "")
+
+
+_ALL_IDS = etree.XPath("//@id")
+_ALL_CLASSES = etree.XPath("//@class")
+# The class and id words a CSS selector requires: div.post_info -> .post_info; #endText.
+_SELECTOR_TOKENS = re.compile(r"[.#][\w-]+")
+_ATTRIBUTE_TESTS = re.compile(r"\[[^\]]*\]")  # a[href*='.com'] names no class
 
 
 @dataclass
@@ -64,6 +78,23 @@ class Page:
         except (ValueError, TypeError) as exc:
             raise NotArticle("unparseable", str(exc)) from None
         return cls(url, text, encoding, root)
+
+    @cached_property
+    def _attribute_tokens(self) -> frozenset[str]:
+        """Every class word and id in the page, gathered in one C-level pass."""
+        tokens = {f"#{value}" for value in _ALL_IDS(self.root)}
+        for value in _ALL_CLASSES(self.root):
+            tokens.update(f".{word}" for word in value.split())
+        return frozenset(tokens)
+
+    def select(self, selector: str) -> list:
+        """dom.select on the whole page, skipping outright a CSS selector that names a class
+        or id the page does not have: most of a profile's selectors, on most pages."""
+        if not selector.startswith(("/", "(", "./")):
+            needed = _SELECTOR_TOKENS.findall(_ATTRIBUTE_TESTS.sub("", selector))
+            if needed and not self._attribute_tokens.issuperset(needed):
+                return []
+        return dom.select(self.root, selector)
 
     def meta(self, *names: str) -> str | None:
         """Content of the first <meta name|property=...> present, by preference."""
@@ -104,8 +135,8 @@ class Page:
         if not head:
             return None, None
         best, best_element = None, None
-        for element in self.root.iter():
-            if not isinstance(element.tag, str) or not _HEADLINE_ELEMENT(element):
+        for element in _HEADLINE_CANDIDATES(self.root):
+            if not _HEADLINE_ELEMENT(element) or not 4 <= dom.text_length(element) <= 160:
                 continue
             text = dom.text_of(element)
             if not 4 <= len(text) <= 160:

@@ -1,0 +1,108 @@
+"""Extraction speed beside the peers, on the same pages in the same process.
+
+    python -m benchmarks.extract [CORPUS_DIR] [--rounds 3]
+
+Runs our extract(), trafilatura, readability-lxml and a bare lxml parse of the same
+bytes (the floor) over every page of the corpus (or fixtures/ when no corpus is there),
+interleaved page by page and round by round, and prints pages per second, median and p95
+ms per page per category, the ratios ours / trafilatura and ours / bare parse, our
+profile-path and fallback-path times, and peak memory.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from lxml import html as lxml_html
+
+from crawler.extract import NotArticle, extract
+from crawler.extract.decode import decode_html
+from crawler.systems import readability_system, trafilatura_system
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def pages(corpus: Path) -> list[tuple[str, str, bytes]]:
+    """(category, url, bytes) for every page."""
+    found = []
+    for gold_path in sorted(corpus.glob("*/*.gold.json")):
+        gold = json.loads(gold_path.read_text("utf-8"))
+        page = gold_path.with_name(gold_path.name.replace(".gold.json", ".html"))
+        url = gold.get("url") or f"http://unknown.invalid/{gold_path.parent.name}/{page.name}"
+        found.append((gold_path.parent.name, url, page.read_bytes()))
+    if not found:
+        for meta_path in sorted((ROOT / "fixtures").glob("*/*/meta.json")):
+            meta = json.loads(meta_path.read_text("utf-8"))
+            found.append((meta_path.parent.parent.name, meta["url"], (meta_path.parent / "page.html").read_bytes()))
+    return found
+
+
+def ours(body: bytes, url: str) -> str:
+    try:
+        return extract(body, url).extractor
+    except NotArticle:
+        return "rejected"
+
+
+def bare_parse(body: bytes, url: str) -> None:
+    """The floor: decode the bytes and build the lxml tree, nothing more.
+
+    Bytes go through the same decoder as ours: libxml2 fed UTF-8 bytes under a gb2312
+    meta stops at the first bad sequence, which would make a floor of an empty tree."""
+    lxml_html.document_fromstring(decode_html(body)[0])
+
+
+SYSTEMS = {"ours": ours, "trafilatura": trafilatura_system, "readability": readability_system, "lxml parse": bare_parse}
+
+
+def _fmt(values: list[float]) -> str:
+    ordered = sorted(values)
+    p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+    return f"{len(values) / sum(values):8.1f} {statistics.median(values) * 1000:8.2f} {p95 * 1000:8.2f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("corpus", nargs="?", type=Path, default=ROOT.parent / "shared" / "corpus")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    items = pages(args.corpus)
+    times: dict[tuple[str, str], list[float]] = defaultdict(list)
+    paths: dict[str, list[float]] = defaultdict(list)
+    for category, url, body in items:  # warm-up: imports, caches, OpenCC tables
+        for system in SYSTEMS.values():
+            system(body, url)
+    for _ in range(args.rounds):
+        for category, url, body in items:
+            for name, system in SYSTEMS.items():
+                start = time.perf_counter()
+                result = system(body, url)
+                elapsed = time.perf_counter() - start
+                times[(category, name)].append(elapsed)
+                times[("overall", name)].append(elapsed)
+                if name == "ours":
+                    paths["profile" if result not in ("readability", "rejected") else result].append(elapsed)
+    categories = sorted({c for c, _ in times if c != "overall"}) + ["overall"]
+    print(f"{len(items)} pages x {args.rounds} rounds, interleaved")
+    print(f"{'category':10s} {'system':12s} {'pages/s':>8s} {'median':>8s} {'p95 ms':>8s}")
+    for category in categories:
+        for name in SYSTEMS:
+            print(f"{category:10s} {name:12s} {_fmt(times[(category, name)])}")
+    print(f"\n{'category':10s} {'ours/trafilatura':>17s} {'ours/lxml parse':>16s}   (time ratios; lower is faster)")
+    for category in categories:
+        total = {name: sum(times[(category, name)]) for name in SYSTEMS}
+        print(f"{category:10s} {total['ours'] / total['trafilatura']:17.3f} {total['ours'] / total['lxml parse']:16.2f}")
+    overall = {name: sum(times[("overall", name)]) for name in SYSTEMS}
+    print(f"\nthroughput: ours {overall['trafilatura'] / overall['ours']:.2f}x trafilatura's pages per second")
+    for path, values in sorted(paths.items()):
+        print(f"ours via {path:12s} {len(values) // args.rounds:4d} pages  mean {statistics.mean(values) * 1000:7.2f} ms")
+    print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

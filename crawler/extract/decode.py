@@ -50,6 +50,9 @@ def declared_charset(body: bytes, content_type: str | None = None) -> str | None
     return None
 
 
+_CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or b > 13)
+
+
 def looks_binary(body: bytes) -> bool:
     """Images, archives and other non-text served as text/html."""
     head = body[:2048]
@@ -57,7 +60,7 @@ def looks_binary(body: bytes) -> bool:
         return False
     if head.count(b"\x00") > len(head) // 100 + 2:
         return True
-    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
     return controls > len(head) // 20
 
 

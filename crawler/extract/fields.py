@@ -44,37 +44,34 @@ def info_texts(page: Page, profile: SiteProfile | None, title_element: etree._El
     return [t for t in texts if t]
 
 
+_FOLLOWING_TEXT = etree.XPath("following::text()[normalize-space()][position() <= 60]")
+
+
 def _near_title(title_element: etree._Element, window: int = 400) -> list[str]:
     """The lines right after the headline, in document order, however deeply nested:
-    Chinese sites print the date / 来源 / 作者 line there. A line is the text between
-    two block boundaries, so a label and its linked value stay together."""
+    Chinese sites print the date / 来源 / 作者 line there. A line gathers the text nodes
+    under one block element, so a label and its linked value stay together."""
     lines: list[str] = []
     current: list[str] = []
+    block = None
     size = 0
-    started = False
-    for node in title_element.getroottree().getroot().iter():
-        if node is title_element:
-            started = True
-            current.append(node.tail or "")
-            continue
-        if not started or _inside(node, title_element):
-            continue
-        tag = node.tag if isinstance(node.tag, str) else ""
-        if tag in dom.BLOCK_TAGS or tag == "br":
+    for text in _FOLLOWING_TEXT(title_element):
+        holder = text.getparent()
+        if text.is_tail:
+            holder = holder.getparent() if holder is not None else None
+        while holder is not None and holder.tag not in dom.BLOCK_TAGS:
+            holder = holder.getparent()
+        if holder is not block and current:
             lines.append(dom.squeeze("".join(current)))
             current = []
-        if tag and tag not in dom.SKIP_TAGS:
-            current.append(node.text or "")
-        current.append(node.tail or "")
-        size += len(node.text or "") if tag not in dom.SKIP_TAGS else 0
+        block = holder
+        current.append(str(text))
+        size += len(text.strip())
         if size >= window:
             break
-    lines.append(dom.squeeze("".join(current)))
+    if current:
+        lines.append(dom.squeeze("".join(current)))
     return [line for line in lines if line]
-
-
-def _inside(node: etree._Element, ancestor: etree._Element) -> bool:
-    return any(a is ancestor for a in node.iterancestors())
 
 
 _LABELLED_DATE = re.compile(r"(?:发布|发稿|更新|出版|发表|录入|上传)?(?:时间|日期)\s*[:：]\s*(?=(?:19|20)\d{2})")

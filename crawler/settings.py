@@ -38,6 +38,8 @@ FEED_EXPORT_ENCODING = "utf-8"
 
 # Extraction: "t2s" converts Traditional to Simplified; "keep" leaves the page's script.
 EXTRACT_SCRIPT = "t2s"
+# Pages larger than this are refused (extract/rejected/too_large), whatever DOWNLOAD_MAXSIZE allows.
+EXTRACT_MAX_BYTES = 16 * 1024 * 1024
 # Extra folders of site-profile TOML files, loaded after the bundled ones.
 EXTRACT_PROFILE_DIRS: list[str] = []
 

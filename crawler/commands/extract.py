@@ -65,4 +65,6 @@ def extract_file(path: Path, url: str | None, options: ExtractOptions) -> dict:
         record = asdict(extract(body, url, options=options))
     except NotArticle as exc:
         return {"path": str(path), "url": url, "not_article": exc.reason, "detail": exc.detail}
+    except Exception as exc:  # one bad page must not stop the batch
+        return {"path": str(path), "url": url, "error": "extractor_failed", "detail": repr(exc)}
     return {"path": str(path), **record}

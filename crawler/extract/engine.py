@@ -40,6 +40,7 @@ GENERIC_AUTHOR = ("//a[@rel='author']", ".author .fn", ".byline .author", "//*[@
 class ExtractOptions:
     script: str = "t2s"            # "t2s": convert to Simplified; "keep": leave the page's script
     min_body_chars: int = 20
+    max_bytes: int = 16 * 1024 * 1024  # larger pages are refused: no article needs more
     registry: Registry | None = None
 
 
@@ -60,6 +61,16 @@ class Draft:
 def extract(body: bytes, url: str, *, content_type: str | None = None,
             options: ExtractOptions = ExtractOptions()) -> Article:
     """The article on the page, or NotArticle with the reason."""
+    if len(body) > options.max_bytes:
+        raise NotArticle("too_large", f"{len(body)} bytes, more than {options.max_bytes}")
+    try:
+        return _extract(body, url, content_type, options)
+    except RecursionError:
+        # Markup nested thousands deep (a broken or hostile page): the tree walks give up.
+        raise NotArticle("too_deep", "elements nested too deep to walk") from None
+
+
+def _extract(body: bytes, url: str, content_type: str | None, options: ExtractOptions) -> Article:
     page = Page.load(body, url, content_type)
     if page.looks_like_error_page():
         raise NotArticle("error_page", page.html_title())

@@ -33,7 +33,9 @@ class ArticleSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.registry = Registry.load(*crawler.settings.getlist("EXTRACT_PROFILE_DIRS"))
         spider.options = ExtractOptions(
-            script=crawler.settings.get("EXTRACT_SCRIPT", "t2s"), registry=spider.registry
+            script=crawler.settings.get("EXTRACT_SCRIPT", "t2s"),
+            max_bytes=crawler.settings.getint("EXTRACT_MAX_BYTES", 16 * 1024 * 1024),
+            registry=spider.registry,
         )
         spider.setup_profiles()
         return spider
@@ -75,6 +77,10 @@ class ArticleSpider(scrapy.Spider):
         except NotArticle as exc:
             stats.inc_value(f"extract/rejected/{exc.reason}")
             self.logger.debug("Not an article (%s): %s", exc, response.url)
+            return None
+        except Exception as exc:  # an extractor bug must cost one page, never the crawl
+            stats.inc_value(f"extract/error/{type(exc).__name__}")
+            self.logger.error("Extraction failed on %s: %r", response.url, exc, exc_info=True)
             return None
         article.crawled_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         self.emitted += 1

@@ -52,3 +52,10 @@ DEDUP_KEEP_DUPLICATES = False         # True: emit duplicates, marked with dupli
 DEDUP_NEAR_JACCARD = 0.45             # MinHash Jaccard of 2-gram shingles that makes a near-duplicate
 DEDUP_NEAR_CONTAINMENT = 0.85         # ... or this much of the shorter text contained in the other
 DEDUP_NEAR_MIN_SHINGLES = 150         # containment counts only for texts at least this long
+
+# Template drift (crawler/drift.py): warn when a profile fails on more than this share of
+# its article pages (at least DRIFT_MIN_PAGES of them); DRIFT_FAIL makes `scrapy crawl` exit 2.
+EXTENSIONS = {"crawler.drift.DriftMonitor": 500}
+DRIFT_WARN_RATE = 0.3
+DRIFT_MIN_PAGES = 10
+DRIFT_FAIL = False

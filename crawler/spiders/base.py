@@ -72,19 +72,31 @@ class ArticleSpider(scrapy.Spider):
             self.logger.info("Not an article (binary: %s): %s", response.headers.get("Content-Type"), response.url)
             return None
         content_type = response.headers.get("Content-Type", b"").decode("latin-1") or None
+        expected = self.expected_profile(response.url)
         try:
             article = extract(response.body, response.url, content_type=content_type, options=self.options)
         except NotArticle as exc:
             stats.inc_value(f"extract/rejected/{exc.reason}")
             self.logger.debug("Not an article (%s): %s", exc, response.url)
+            if expected:
+                stats.inc_value(f"drift/{expected}/rejected")
             return None
         except Exception as exc:  # an extractor bug must cost one page, never the crawl
             stats.inc_value(f"extract/error/{type(exc).__name__}")
             self.logger.error("Extraction failed on %s: %r", response.url, exc, exc_info=True)
             return None
+        if expected:
+            stats.inc_value(f"drift/{expected}/{'profile' if article.extractor == expected else 'fallback'}")
         article.crawled_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         self.emitted += 1
         return article
+
+    def expected_profile(self, url: str) -> str | None:
+        """The profile that should extract this URL, when it is one of its article URLs."""
+        for profile in self.registry.for_url(url):
+            if profile.is_article_url(url):
+                return profile.name
+        return None
 
     def is_article_url(self, url: str) -> bool:
         """Article (not list) URLs: these the dedup store may skip in an incremental crawl."""

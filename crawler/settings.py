@@ -36,6 +36,9 @@ REQUEST_FINGERPRINTER_CLASS = "crawler.dedup.fingerprinter.UrlKeyFingerprinter"
 # JSON Lines with real characters, not \u escapes.
 FEED_EXPORT_ENCODING = "utf-8"
 
+# The generic spider refuses loopback / private addresses (and local-only names) unless allowed.
+GENERIC_ALLOW_PRIVATE = False
+
 # Extraction: "t2s" converts Traditional to Simplified; "keep" leaves the page's script.
 EXTRACT_SCRIPT = "t2s"
 # Pages larger than this are refused (extract/rejected/too_large), whatever DOWNLOAD_MAXSIZE allows.

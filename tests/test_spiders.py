@@ -79,3 +79,32 @@ def test_incremental_crawl_skips_articles_already_emitted(fixture_proxy, tmp_pat
     assert first and not second
     assert f"'dedup/url/skipped': {len(first)}" in stderr
     assert "'extract/rejected/list_page'" in stderr  # list pages are fetched again
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8000/a.html", "http://10.1.2.3/", "http://[::1]/x",
+                                 "http://localhost/", "http://intranet.local/"])
+def test_generic_spider_refuses_private_addresses(url, tmp_path):
+    result = run_scrapy(["crawl", "generic", "-a", f"urls={url}", "-O", str(tmp_path / "o.jsonl")])
+    assert "refuses loopback and private addresses" in result.stderr
+
+
+def test_generic_spider_allows_private_addresses_when_told(tmp_path):
+    from http.server import HTTPServer, SimpleHTTPRequestHandler
+    import threading
+
+    from tests.conftest import FIXTURES
+
+    folder = FIXTURES / "fallback" / "blog_article"
+    handler = lambda *a: SimpleHTTPRequestHandler(*a, directory=str(folder))  # noqa: E731
+    server = HTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/page.html"
+        out = tmp_path / "o.jsonl"
+        result = run_scrapy(["crawl", "generic", "-a", f"urls={url}", "-O", str(out), "-s", "GENERIC_ALLOW_PRIVATE=True",
+                             "-s", "ROBOTSTXT_OBEY=False", "-s", f"DEDUP_STORE_PATH={tmp_path / 'd.sqlite'}"],
+                            env_extra={"no_proxy": "*", "NO_PROXY": "*"})
+    finally:
+        server.shutdown()
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert [json.loads(line)["url"] for line in out.read_text("utf-8").splitlines()] == [url]

@@ -1,3 +1,4 @@
+import ipaddress
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -30,6 +31,11 @@ class GenericSpider(ArticleSpider):
         self.given_urls = given
 
     def setup_profiles(self) -> None:
+        if not self.crawler.settings.getbool("GENERIC_ALLOW_PRIVATE", False):
+            private = [u for u in self.given_urls if is_private_host(urlsplit(u).hostname or "")]
+            if private:
+                raise UsageError(f"generic spider refuses loopback and private addresses: {private} "
+                                 "(set GENERIC_ALLOW_PRIVATE=True to allow them)")
         self.profiles = []
         self.start_urls = self.given_urls
         self.allowed_domains = hosts_of(self.given_urls)
@@ -43,3 +49,18 @@ class GenericSpider(ArticleSpider):
         extractor = LinkExtractor(allow=[ARTICLE_LIKE.pattern], allow_domains=self.allowed_domains, unique=True)
         for link in extractor.extract_links(response):
             yield response.follow(link.url, callback=self.parse)
+
+
+_LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".lan", ".home.arpa")
+
+
+def is_private_host(host: str) -> bool:
+    """Loopback, private, link-local or reserved IP literals, and local-only names."""
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(_LOCAL_SUFFIXES):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_private or address.is_loopback or address.is_link_local or address.is_reserved

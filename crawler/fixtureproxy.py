@@ -14,6 +14,7 @@ import json
 import ssl
 import tempfile
 import threading
+import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -126,6 +127,8 @@ class _Handler(BaseHTTPRequestHandler):
         return f"{scheme}://{host}{self.path}"
 
     def _answer(self, send_body: bool) -> None:
+        if self.server.delay:
+            time.sleep(self.server.delay)  # a slower site, for tests that must catch a crawl mid-way
         url = self._url()
         fixture = self.server.site.find(url)
         self.server.requested.append(url)
@@ -144,9 +147,10 @@ class _Handler(BaseHTTPRequestHandler):
 class FixtureProxy(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, site: FixtureSite, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, site: FixtureSite, host: str = "127.0.0.1", port: int = 0, delay: float = 0.0) -> None:
         super().__init__((host, port), _Handler)
         self.site = site
+        self.delay = delay
         self.tls = _self_signed_context()
         self.requested: list[str] = []
 

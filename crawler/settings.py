@@ -62,3 +62,8 @@ EXTENSIONS = {"crawler.drift.DriftMonitor": 500}
 DRIFT_WARN_RATE = 0.3
 DRIFT_MIN_PAGES = 10
 DRIFT_FAIL = False
+
+# Resumable crawls: with JOBDIR set, a journal re-schedules what a killed run lost
+# (crawler/resume.py), and local feed files lose a half-written last line before appending.
+SPIDER_MIDDLEWARES = {"crawler.resume.ResumeJournalMiddleware": 950}
+FEED_STORAGES = {"": "crawler.feeds.SafeFileFeedStorage", "file": "crawler.feeds.SafeFileFeedStorage"}

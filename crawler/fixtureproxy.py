@@ -12,6 +12,7 @@ import argparse
 import datetime
 import json
 import ssl
+import sys
 import tempfile
 import threading
 import time
@@ -153,6 +154,11 @@ class FixtureProxy(ThreadingHTTPServer):
         self.delay = delay
         self.tls = _self_signed_context()
         self.requested: list[str] = []
+
+    def handle_error(self, request, client_address) -> None:
+        """A client killed mid-request (as the resume tests do) is not the proxy's error."""
+        if not isinstance(sys.exc_info()[1], (ConnectionError, ssl.SSLError, TimeoutError)):
+            super().handle_error(request, client_address)
 
     @property
     def url(self) -> str:

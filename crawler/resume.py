@@ -7,6 +7,9 @@ marks a page done when its callback's output has been taken in full, and on resu
 schedules again what the kill may have lost:
 - pages not marked done (their links may never have been followed);
 - article pages whose article is not in the dedup store (it never reached the feed).
+A link the journal has never seen bypasses the seen-requests filter: a kill can land after
+the filter wrote a link down and before the journal did, and such a link would otherwise
+never be fetched. Links the journal knows are filtered as usual.
 Articles that did reach the feed are in the store (crawler/dedup settles a killed run's
 rows against the feed before the crawl starts) and are skipped.
 """
@@ -47,9 +50,14 @@ class ResumeJournalMiddleware:
 
     async def process_spider_output(self, response, result, spider=None) -> AsyncIterator:
         async for output in result:
+            if isinstance(output, Request) and not output.dont_filter and not self._known(output.url):
+                output = output.replace(dont_filter=True)
             yield output
         self.db.execute("UPDATE pages SET done = 1 WHERE url = ?", (response.request.url,))
         self.db.commit()
+
+    def _known(self, url: str) -> bool:
+        return self.db.execute("SELECT 1 FROM pages WHERE url = ?", (url,)).fetchone() is not None
 
     def spider_opened(self, spider) -> None:
         """Schedule again what a killed run may have lost."""

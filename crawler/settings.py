@@ -66,4 +66,7 @@ DRIFT_FAIL = False
 # Resumable crawls: with JOBDIR set, a journal re-schedules what a killed run lost
 # (crawler/resume.py), and local feed files lose a half-written last line before appending.
 SPIDER_MIDDLEWARES = {"crawler.resume.ResumeJournalMiddleware": 950}
+# JOBDIR's default file queues come back corrupt after a SIGKILL (a half-written header
+# stops the resumed crawl); SQLite queues commit every push and pop.
+SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleLifoSQLiteQueue"
 FEED_STORAGES = {"": "crawler.feeds.SafeFileFeedStorage", "file": "crawler.feeds.SafeFileFeedStorage"}

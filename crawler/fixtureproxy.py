@@ -133,6 +133,9 @@ class _Handler(BaseHTTPRequestHandler):
         url = self._url()
         fixture = self.server.site.find(url)
         self.server.requested.append(url)
+        if hasattr(fixture, "serve"):
+            fixture.serve(self, send_body)  # a page that misbehaves on purpose (crawler/faults.py)
+            return
         if fixture is None:
             body, status, content_type = b"<html><body>404 Not Found</body></html>", 404, "text/html"
         else:

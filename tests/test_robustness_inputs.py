@@ -6,10 +6,11 @@ import pytest
 
 from crawler.extract import NotArticle, extract
 from crawler.fixtureproxy import FixtureProxy
-from tests.badpages import BAD_PAGES
-from tests.conftest import run_scrapy
+from crawler.robustness import ARTICLE_URL as URL
+from crawler.robustness import bad_input_drill, bad_pages
+from tests.conftest import FIXTURES, run_scrapy
 
-URL = "http://politics.people.com.cn/n1/2024/0612/c1001-{}.html"
+BAD_PAGES = bad_pages()
 
 
 @pytest.mark.parametrize("name", sorted(BAD_PAGES))
@@ -34,12 +35,11 @@ class BadSite:
     """people.cn with a home page linking one good article and every bad page."""
 
     def __init__(self) -> None:
-        from tests.badpages import ARTICLE
-
+        article = (FIXTURES / "people" / "politics_n1" / "page.html").read_bytes()
         self.pages = {URL.format(100 + i): _Served(body, ctype)
                       for i, (body, ctype, _) in enumerate(BAD_PAGES.values())}
         self.good = [URL.format(99)]
-        self.pages[self.good[0]] = _Served(ARTICLE, "text/html; charset=GBK")
+        self.pages[self.good[0]] = _Served(article, "text/html; charset=GBK")
         links = "".join(f'<a href="{u}">文章</a>' for u in self.pages)
         self.pages["http://www.people.com.cn/"] = _Served(f"<html><body>{links}</body></html>".encode(), "text/html")
 
@@ -81,3 +81,9 @@ def test_extract_command_survives_every_bad_page(tmp_path):
     records = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
     assert len(records) == len(paths)
     assert not any(r.get("error") for r in records)
+
+
+def test_the_drill_counts_no_crash_and_no_loss():
+    drill = bad_input_drill()
+    assert drill.tried == len(BAD_PAGES)
+    assert (drill.crashes, drill.lost, drill.notes) == (0, 0, [])

@@ -1,7 +1,6 @@
 """The readability-lxml fallback, for pages no profile knows or a profile failed on."""
 from __future__ import annotations
 
-import copy
 import logging
 import re
 

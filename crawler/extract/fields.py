@@ -6,7 +6,7 @@ from typing import Callable
 
 from lxml import etree
 
-from . import bylines, dates, dom
+from . import dates, dom
 from .chinese import to_simplified
 from .page import Page
 from .profiles import SiteProfile

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+from scrapy.commands import ScrapyCommand
+
+from ..robustness import bad_input_drill, fault_drill, resume_drill
+
+
+class Command(ScrapyCommand):
+    """Run the robustness drills and print what they tried, what crashed and what was lost."""
+
+    requires_project = True
+    requires_crawler_process = False
+    default_settings = {"LOG_ENABLED": False}
+
+    def short_desc(self) -> str:
+        return "Bad pages, a fault-injecting site and SIGKILL resumes: crashes, losses, duplicates"
+
+    def add_options(self, parser: argparse.ArgumentParser) -> None:
+        super().add_options(parser)
+        parser.add_argument("--seed", type=int, default=11, help="seed of the kill times")
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        workdir = Path(tempfile.mkdtemp(prefix="robustness-"))
+        drills = [bad_input_drill(), fault_drill(workdir)[0]]
+        resumed, kills = resume_drill(workdir, seed=opts.seed)
+        resumed.notes.append(f"killed {kills} times")
+        drills.append(resumed)
+        print(f"{'drill':20s} {'tried':>6s} {'crashes':>8s} {'items lost':>11s} {'duplicates':>11s}  notes")
+        for drill in drills:
+            print(f"{drill.name:20s} {drill.tried:6d} {drill.crashes:8d} {drill.lost:11d} {drill.duplicates:11d}  "
+                  + "; ".join(drill.notes))
+        self.exitcode = int(any(d.crashes or d.lost or d.duplicates for d in drills))

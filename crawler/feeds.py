@@ -10,14 +10,18 @@ from scrapy.extensions.feedexport import FileFeedStorage
 
 
 class SafeFileFeedStorage(FileFeedStorage):
-    """A local feed file. Appending to a file that a killed run left mid-line first cuts
+    """A local feed file, written unbuffered. Appending to a file that a killed run left mid-line first cuts
     that half-written line, so a resumed crawl never glues two records together (the
     article it held is fetched again: the dedup store forgot it, see crawler/dedup)."""
 
     def open(self, spider: Spider) -> IO[bytes]:
         if self.write_mode == "ab":
             trim_partial_line(Path(self.path))
-        return super().open(spider)
+        path = Path(self.path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Unbuffered: each exported line reaches the file in one write, before the dedup
+        # store marks its article as emitted (crawler/dedup/pipeline.py commits per item).
+        return path.open(self.write_mode, buffering=0)
 
 
 def trim_partial_line(path: Path) -> int:

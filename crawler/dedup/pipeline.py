@@ -48,6 +48,9 @@ class DedupPipeline:
         kept, dropped = pipeline.store.settle_pending(_urls_in(feeds))
         if kept or dropped:
             logger.info("dedup store: %d pending articles confirmed in the feeds, %d forgotten", kept, dropped)
+        # FeedExporter's item_scraped handler was connected first: when ours runs, the item's
+        # line is in the (unbuffered) feed file, so its rows can become permanent.
+        crawler.signals.connect(pipeline.item_written, signal=signals.item_scraped)
         crawler.signals.connect(pipeline.commit, signal=signals.feed_slot_closed)
         if not feeds and not settings.getdict("FEEDS"):
             crawler.signals.connect(pipeline.commit, signal=signals.spider_closed)
@@ -56,6 +59,9 @@ class DedupPipeline:
     def commit(self, *args, **kwargs) -> None:
         """The feed holding the items is complete: their rows become permanent."""
         self.store.commit_pending()
+
+    def item_written(self, item, **kwargs) -> None:
+        self.store.commit_pending([ItemAdapter(item).get("url")])
 
     def process_item(self, item):
         adapter = ItemAdapter(item)

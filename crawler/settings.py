@@ -75,3 +75,11 @@ SPIDER_MIDDLEWARES = {"crawler.resume.ResumeJournalMiddleware": 950}
 # stops the resumed crawl); SQLite queues commit every push and pop.
 SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleLifoSQLiteQueue"
 FEED_STORAGES = {"": "crawler.feeds.SafeFileFeedStorage", "file": "crawler.feeds.SafeFileFeedStorage"}
+
+# Distributed crawling (crawler/distributed/): set REDIS_URL (e.g. -s REDIS_URL=redis://host:6379/0)
+# and every spider runs on scrapy-redis, sharing queue, seen-filter and dedup store.
+ADDONS = {"crawler.distributed.addon.RedisAddon": 0}
+REDIS_URL = None
+REDIS_WORKER_TTL = 10             # s without a heartbeat before a worker is dead and its pages re-queued
+REDIS_IDLE_BEFORE_CLOSE = 15      # s an idle worker waits for work before it closes
+REDIS_FLUSH_ON_FINISH = True      # the last worker to finish clears the shared queue and seen-filter

@@ -65,6 +65,12 @@ CREATE TABLE IF NOT EXISTS bands (
 
 
 class SQLiteStore:
+    @classmethod
+    def from_crawler(cls, crawler) -> "SQLiteStore":
+        from scrapy.utils.project import data_path
+
+        return cls(crawler.settings.get("DEDUP_STORE_PATH") or data_path("dedup.sqlite", createdir=True))
+
     def __init__(self, path: str | Path = ":memory:") -> None:
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)

@@ -11,10 +11,12 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field, fields
+from importlib import resources
 from pathlib import Path
 from urllib.parse import urlsplit
 
-BUNDLED_DIR = Path(__file__).resolve().parent.parent / "profiles"
+# Read as package resources, so the profiles load from a zipped egg too (Scrapyd).
+BUNDLED_DIR = resources.files("crawler") / "profiles"
 FIELD_NAMES = ("title", "published", "source", "author", "editor", "info", "body", "noise")
 _ADDITIVE = {"noise"}
 
@@ -87,9 +89,12 @@ class Registry:
     def load(cls, *dirs: Path | str) -> "Registry":
         raw: dict[str, dict] = {}
         for directory in (BUNDLED_DIR, *map(Path, dirs)):
-            for path in sorted(Path(directory).glob("*.toml")):
+            if not directory.is_dir():
+                continue
+            toml_files = (entry for entry in directory.iterdir() if entry.name.endswith(".toml"))
+            for path in sorted(toml_files, key=lambda entry: entry.name):
                 data = tomllib.loads(path.read_text("utf-8"))
-                data.setdefault("name", path.stem)
+                data.setdefault("name", path.name.removesuffix(".toml"))
                 data.update(data.pop("fields", {}))
                 raw[data["name"]] = data
         resolved: dict[str, dict] = {}

@@ -1,0 +1,1 @@
+"""Many crawler processes, one crawl: scrapy-redis underneath, switched on by REDIS_URL."""

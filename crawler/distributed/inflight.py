@@ -1,0 +1,58 @@
+"""When a page a worker popped from the shared queue is handled in full."""
+from __future__ import annotations
+
+from typing import AsyncIterator
+
+from scrapy import Request, signals
+
+# Sent with the request once a page is handled in full; the scheduler listens.
+page_handled = object()
+
+
+class InflightMiddleware:
+    """Outermost spider middleware: clears a page's in-flight record once its output is
+    taken in full (links queued on Redis) and each of its items has left the pipelines.
+
+    Until then a SIGKILL leaves the record behind and another worker fetches the page
+    again; after it, the article is in this worker's feed and the dedup store."""
+
+    def __init__(self, crawler) -> None:
+        self.crawler = crawler
+        self.open_items: dict[Request, int] = {}
+        self.output_taken: set[Request] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler) -> "InflightMiddleware":
+        middleware = cls(crawler)
+        crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
+        return middleware
+
+    def spider_opened(self, spider) -> None:
+        # Connected now, after the pipelines: an item counts as handled once the dedup
+        # pipeline has committed it, which it does on item_scraped too.
+        for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
+            self.crawler.signals.connect(self.item_left, signal=signal)
+
+    async def process_spider_output(self, response, result, spider=None) -> AsyncIterator:
+        request = response.request
+        self.open_items.setdefault(request, 0)
+        try:
+            async for output in result:
+                if not isinstance(output, Request):
+                    self.open_items[request] += 1
+                yield output
+        finally:
+            self.output_taken.add(request)
+            self._settle(request)
+
+    def item_left(self, item, response, spider, **kwargs) -> None:
+        request = getattr(response, "request", None)
+        if request in self.open_items:
+            self.open_items[request] -= 1
+            self._settle(request)
+
+    def _settle(self, request: Request) -> None:
+        if request in self.output_taken and self.open_items.get(request, 0) <= 0:
+            self.output_taken.discard(request)
+            self.open_items.pop(request, None)
+            self.crawler.signals.send_catch_log(page_handled, request=request)

@@ -1,0 +1,162 @@
+"""scrapy-redis's scheduler, plus what a shared crawl needs when a worker dies or ends.
+
+scrapy-redis pops a request from the shared queue and the worker that popped it owns it;
+if that worker is killed, the request is gone (and already in the shared seen-filter).
+Here each worker
+- keeps a heartbeat key alive and lists itself in the crawl's worker set;
+- records what it popped in its own in-flight hash until the page has been handled in
+  full: its links queued and its items through the pipelines (InflightMiddleware);
+- when the queue runs dry, re-queues the in-flight pages of workers whose heartbeat has
+  expired, takes start URLs pushed to `<spider>:start_urls`, and does not close while a
+  live worker is still busy: its pages may yet add links, or it may die;
+- on finishing the crawl as the last worker, clears the shared queue and seen-filter, so
+  the next crawl starts afresh (articles already emitted stay in the dedup store).
+"""
+from __future__ import annotations
+
+import os
+import socket
+import time
+import uuid
+
+from scrapy import Request, signals
+from scrapy_redis.scheduler import Scheduler
+from twisted.internet import task
+
+from ..dedup.fingerprinter import UrlKeyFingerprinter
+from .inflight import page_handled
+
+_FINGERPRINT = UrlKeyFingerprinter()
+
+
+def _key_of(request: Request) -> str:
+    return _FINGERPRINT.fingerprint(request).hex()
+
+
+class RecoveringScheduler(Scheduler):
+    @classmethod
+    def from_crawler(cls, crawler):
+        scheduler = super().from_crawler(crawler)
+        settings = crawler.settings
+        scheduler.crawler = crawler
+        scheduler.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        scheduler.ttl = settings.getint("REDIS_WORKER_TTL", 10)
+        scheduler.idle_wait = settings.getfloat("REDIS_IDLE_BEFORE_CLOSE", 15)
+        scheduler.flush_on_finish = settings.getbool("REDIS_FLUSH_ON_FINISH", True)
+        scheduler.idle_since = None
+        scheduler.last_recovery = 0.0
+        crawler.signals.connect(scheduler._stop_heartbeat, signal=signals.spider_closed)
+        crawler.signals.connect(scheduler.done, signal=page_handled)
+        return scheduler
+
+    def _key(self, *parts: str) -> str:
+        return ":".join((self.spider.name, *parts))
+
+    def open(self, spider):
+        super().open(spider)
+        self.server.sadd(self._key("workers"), self.worker)
+        self._beat()
+        self.heartbeat = task.LoopingCall(self._tick)
+        self.heartbeat.start(1, now=False)
+
+    def _beat(self) -> None:
+        self.server.set(self._key("worker", self.worker), 1, ex=self.ttl)
+
+    def _tick(self) -> None:
+        self._beat()
+        if self._locally_idle() and (len(self.queue) or self.server.exists(self._key("start_urls"))):
+            self._wake_engine()
+
+    def _wake_engine(self) -> None:
+        # Scrapy's engine polls an idle scheduler every 5 s; work another worker queued
+        # should start now. There is no public call for this, hence the guarded lookup.
+        nextcall = getattr(getattr(self.crawler.engine, "_slot", None), "nextcall", None)
+        if nextcall is not None:
+            nextcall.schedule()
+
+    def _stop_heartbeat(self, spider, reason) -> None:
+        if getattr(self, "heartbeat", None) and self.heartbeat.running:
+            self.heartbeat.stop()
+
+    def close(self, reason):
+        # A worker that ends normally has handled everything it popped.
+        self.server.delete(self._key("inflight", self.worker), self._key("worker", self.worker))
+        self.server.srem(self._key("workers"), self.worker)
+        if reason == "finished" and self.flush_on_finish and not self._live_workers():
+            self.flush()
+            self.spider.logger.info("Last worker out: shared queue and seen-requests filter cleared")
+        return super().close(reason)
+
+    def enqueue_request(self, request: Request) -> bool:
+        queued = super().enqueue_request(request)
+        if queued and request.dont_filter:
+            # A retry is safe in the shared queue now; it is no longer this worker's to lose.
+            self.server.hdel(self._key("inflight", self.worker), _key_of(request))
+        return queued
+
+    def next_request(self):
+        request = super().next_request()
+        if request is None and (self._take_start_urls() or self._recover()):
+            request = super().next_request()
+        if request is not None:
+            self.server.hset(self._key("inflight", self.worker), _key_of(request), self.queue._encode_request(request))
+        return request
+
+    def done(self, request: Request, **kwargs) -> None:
+        self.server.hdel(self._key("inflight", self.worker), _key_of(request))
+
+    def has_pending_requests(self) -> bool:
+        if super().has_pending_requests():
+            return True
+        if self._locally_idle():
+            # Nothing of this worker's is in progress: what its hash still holds (pages
+            # that failed, were redirected or filtered) is finished too.
+            self.server.delete(self._key("inflight", self.worker))
+        if self.server.exists(self._key("start_urls")) or self._recover() or self._others_busy():
+            self.idle_since = None
+            return True
+        # Linger when idle: a worker that is starting may yet fill the queue.
+        now = time.monotonic()
+        self.idle_since = self.idle_since or now
+        return now - self.idle_since < self.idle_wait
+
+    def _locally_idle(self) -> bool:
+        engine = self.crawler.engine
+        slot = engine.scraper.slot if engine is not None else None
+        return slot is not None and not engine.downloader.active and slot.is_idle()
+
+    def _live_workers(self) -> list[str]:
+        workers = [w.decode() for w in self.server.smembers(self._key("workers"))]
+        return [w for w in workers if w != self.worker and self.server.exists(self._key("worker", w))]
+
+    def _others_busy(self) -> bool:
+        return any(self.server.hlen(self._key("inflight", w)) for w in self._live_workers())
+
+    def _take_start_urls(self, batch: int = 16) -> int:
+        """Start URLs pushed to `<spider>:start_urls` (a Redis list), scheduled as the spider's own."""
+        urls = self.server.lpop(self._key("start_urls"), batch) or []
+        for url in urls:
+            self.enqueue_request(Request(url.decode(), callback=self.spider.parse))
+        return len(urls)
+
+    def _recover(self) -> int:
+        """Re-queue the in-flight pages of dead workers; return how many."""
+        now = time.monotonic()
+        if now - self.last_recovery < 1:
+            return 0
+        self.last_recovery = now
+        recovered = 0
+        for worker in [w.decode() for w in self.server.smembers(self._key("workers"))]:
+            if worker == self.worker or self.server.exists(self._key("worker", worker)):
+                continue
+            key = self._key("inflight", worker)
+            for encoded in self.server.hvals(key):
+                # Already in the seen-filter: only dont_filter gets it queued again.
+                self.queue.push(self.queue._decode_request(encoded).replace(dont_filter=True))
+                recovered += 1
+            self.server.delete(key)
+            self.server.srem(self._key("workers"), worker)
+        if recovered:
+            self.stats.inc_value("redis/recovered_requests", recovered)
+            self.spider.logger.warning("Re-queued %d pages a dead worker had in flight", recovered)
+        return recovered

@@ -133,6 +133,7 @@ class _Handler(BaseHTTPRequestHandler):
         url = self._url()
         fixture = self.server.site.find(url)
         self.server.requested.append(url)
+        self.server.served_at.append(time.monotonic())
         if hasattr(fixture, "serve"):
             fixture.serve(self, send_body)  # a page that misbehaves on purpose (crawler/faults.py)
             return
@@ -157,6 +158,7 @@ class FixtureProxy(ThreadingHTTPServer):
         self.delay = delay
         self.tls = _self_signed_context()
         self.requested: list[str] = []
+        self.served_at: list[float] = []  # when each of `requested` was served, for throughput
 
     def handle_error(self, request, client_address) -> None:
         """A client killed mid-request (as the resume tests do) is not the proxy's error."""

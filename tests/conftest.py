@@ -37,3 +37,26 @@ def run_scrapy(args: list[str], env_extra: dict[str, str] | None = None, timeout
     env = {**os.environ, **(env_extra or {})}
     return subprocess.run([sys.executable, "-m", "scrapy", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def redis_server_url():
+    """A real redis-server on 127.0.0.1 for the whole session; skipped only if it is not installed."""
+    from crawler.localservers import ServerMissing, redis_server
+
+    try:
+        with redis_server() as url:
+            yield url
+    except ServerMissing as exc:
+        pytest.skip(str(exc))
+
+
+@pytest.fixture
+def redis_url(redis_server_url):
+    """The session's Redis, emptied for this test."""
+    import redis
+
+    client = redis.Redis.from_url(redis_server_url)
+    client.flushall()
+    client.close()
+    return redis_server_url

@@ -1,14 +1,24 @@
 import time
 
+import pytest
+
 from crawler.dedup.fingerprint import Fingerprint
 from crawler.dedup.store import SQLiteStore
+from crawler.distributed.store import RedisStore
 from tests.test_dedup_fingerprint import ARTICLE, OTHER
 
 
-def test_url_exact_and_near_lookups(tmp_path):
-    store = SQLiteStore(tmp_path / "d.sqlite")
+@pytest.mark.parametrize("committed", [False, True], ids=["pending", "committed"])
+@pytest.mark.parametrize("backend", ["sqlite", "redis"])
+def test_url_exact_and_near_lookups(backend, committed, tmp_path, request):
+    if backend == "redis":
+        store = RedisStore(request.getfixturevalue("redis_url"))
+    else:
+        store = SQLiteStore(tmp_path / "d.sqlite")
     fingerprint = Fingerprint.of(ARTICLE)
     store.add("//x.cn/a.html", "http://x.cn/a.html", fingerprint)
+    if committed:
+        store.commit_pending()
     assert store.url_seen("//x.cn/a.html") == "http://x.cn/a.html"
     assert store.url_seen("//x.cn/b.html") is None
     assert store.url_seen("//x.cn/a.html", newer_than=time.time() + 60) is None  # older than the TTL
@@ -28,3 +38,15 @@ def test_pending_rows_persist_only_when_committed_or_found_in_a_feed(tmp_path):
     assert reopened.url_seen("//x.cn/a.html") and not reopened.url_seen("//x.cn/b.html")
     assert reopened.near_candidates(Fingerprint.of(OTHER)) == []  # its bands went too
     assert reopened.count() == 1
+
+
+def test_redis_store_shares_what_is_committed_and_keeps_pending_rows_private(redis_url):
+    ours, theirs = RedisStore(redis_url), RedisStore(redis_url)
+    fingerprint = Fingerprint.of(ARTICLE)
+    ours.add("//x.cn/a.html", "http://x.cn/a.html", fingerprint)
+    assert theirs.url_seen("//x.cn/a.html") is None and theirs.find_exact(fingerprint.exact) is None
+    assert ours.commit_pending() == 1
+    assert theirs.url_seen("//x.cn/a.html") == "http://x.cn/a.html"
+    assert theirs.find_exact(fingerprint.exact) == "http://x.cn/a.html"
+    assert [c.url for c in theirs.near_candidates(Fingerprint.of(ARTICLE[:-10]))] == ["http://x.cn/a.html"]
+    assert theirs.near_candidates(Fingerprint.of(OTHER)) == []

@@ -135,9 +135,9 @@ class RecoveringScheduler(Scheduler):
     def _take_start_urls(self, batch: int = 16) -> int:
         """Start URLs pushed to `<spider>:start_urls` (a Redis list), scheduled as the spider's own."""
         urls = self.server.lpop(self._key("start_urls"), batch) or []
-        for url in urls:
-            self.enqueue_request(Request(url.decode(), callback=self.spider.parse))
-        return len(urls)
+        make = getattr(self.spider, "pushed_request", None) or (lambda url: Request(url, callback=self.spider.parse))
+        requests = [make(url.decode()) for url in urls]
+        return sum(self.enqueue_request(request) for request in requests if request is not None)
 
     def _recover(self) -> int:
         """Re-queue the in-flight pages of dead workers; return how many."""

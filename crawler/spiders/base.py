@@ -54,6 +54,10 @@ class ArticleSpider(scrapy.Spider):
             # Filtered like any request, so an article reached again from a list page is not re-fetched.
             yield scrapy.Request(url, callback=self.parse)
 
+    def pushed_request(self, url: str) -> scrapy.Request | None:
+        """The request for a start URL pushed to Redis (`<spider>:start_urls`); None refuses it."""
+        return scrapy.Request(url, callback=self.parse)
+
     def parse(self, response: Response, **kwargs: Any) -> Iterable[Any]:
         if self.limit is not None and self.emitted >= self.limit:
             return  # responses still in flight when the limit was reached

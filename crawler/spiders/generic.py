@@ -26,19 +26,30 @@ class GenericSpider(ArticleSpider):
         bad = [u for u in given if urlsplit(u).scheme not in ("http", "https")]
         if bad:
             raise UsageError(f"generic spider takes http(s) URLs only: {bad}")
-        if not given:
-            raise UsageError("generic spider needs -a urls=URL[,URL...] or -a url_file=FILE")
         self.given_urls = given
 
     def setup_profiles(self) -> None:
-        if not self.crawler.settings.getbool("GENERIC_ALLOW_PRIVATE", False):
-            private = [u for u in self.given_urls if is_private_host(urlsplit(u).hostname or "")]
-            if private:
-                raise UsageError(f"generic spider refuses loopback and private addresses: {private} "
-                                 "(set GENERIC_ALLOW_PRIVATE=True to allow them)")
+        if not self.given_urls and not self.crawler.settings.get("REDIS_URL"):
+            raise UsageError("generic spider needs -a urls=URL[,URL...] or -a url_file=FILE "
+                             "(or, on Redis, URLs pushed to generic:start_urls)")
+        private = [u for u in self.given_urls if self.refused(u)]
+        if private:
+            raise UsageError(f"generic spider refuses loopback and private addresses: {private} "
+                             "(set GENERIC_ALLOW_PRIVATE=True to allow them)")
         self.profiles = []
         self.start_urls = self.given_urls
         self.allowed_domains = hosts_of(self.given_urls)
+
+    def refused(self, url: str) -> bool:
+        return (not self.crawler.settings.getbool("GENERIC_ALLOW_PRIVATE", False)
+                and is_private_host(urlsplit(url).hostname or ""))
+
+    def pushed_request(self, url: str):
+        if urlsplit(url).scheme not in ("http", "https") or self.refused(url):
+            self.crawler.stats.inc_value("redis/start_urls_refused")
+            self.logger.warning("Refused a start URL pushed to Redis: %s", url)
+            return None
+        return super().pushed_request(url)
 
     def is_article_url(self, url: str) -> bool:
         return bool(ARTICLE_LIKE.search(url))
@@ -46,7 +57,9 @@ class GenericSpider(ArticleSpider):
     def follow_links(self, response, is_article):
         if is_article:
             return
-        extractor = LinkExtractor(allow=[ARTICLE_LIKE.pattern], allow_domains=self.allowed_domains, unique=True)
+        # URLs pushed to Redis name no domains up front: stay on the page's own host.
+        domains = self.allowed_domains or hosts_of([response.url])
+        extractor = LinkExtractor(allow=[ARTICLE_LIKE.pattern], allow_domains=domains, unique=True)
         for link in extractor.extract_links(response):
             yield response.follow(link.url, callback=self.parse)
 

@@ -1,0 +1,129 @@
+"""Many processes, one crawl: `scrapy crawl` workers sharing a real redis-server."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+
+import pytest
+import redis
+from scrapy.settings import Settings
+
+from crawler.distributed.addon import RedisAddon
+from crawler.fixtureproxy import FixtureProxy
+from crawler.synthetic import SyntheticSite
+from tests.conftest import ROOT, fixture_pages, run_scrapy
+
+ARTICLES = 300
+CONCURRENCY = 4
+
+
+@pytest.fixture(scope="module")
+def site():
+    """A made-up people.cn of 300 articles and 100 list pages, slow enough to catch mid-way."""
+    synthetic = SyntheticSite(ARTICLES)
+    proxy = FixtureProxy(synthetic, delay=0.05).start_in_thread()
+    yield synthetic, proxy
+    proxy.shutdown()
+
+
+def article_urls(synthetic: SyntheticSite) -> set[str]:
+    return {f"http://{key}" for key in synthetic.pages if "/n1/" in key}
+
+
+def start_worker(n: int, redis_url: str, proxy: FixtureProxy, tmp_path) -> subprocess.Popen:
+    args = ["crawl", "people", "-O", str(tmp_path / f"w{n}.jsonl"), "-s", f"REDIS_URL={redis_url}",
+            "-s", "AUTOTHROTTLE_ENABLED=False", "-s", f"CONCURRENT_REQUESTS={CONCURRENCY}",
+            "-s", "REDIS_WORKER_TTL=3", "-s", "REDIS_IDLE_BEFORE_CLOSE=3",
+            "-s", "LOG_LEVEL=INFO", "-s", f"LOG_FILE={tmp_path / f'w{n}.log'}"]
+    return subprocess.Popen([sys.executable, "-m", "scrapy", *args], cwd=ROOT, env={**os.environ, **proxy.proxy_env()})
+
+
+def feed_urls(tmp_path, workers: int) -> list[list[str]]:
+    feeds = [tmp_path / f"w{n}.jsonl" for n in range(workers)]
+    return [[json.loads(line)["url"] for line in feed.read_text("utf-8").splitlines()] if feed.exists() else []
+            for feed in feeds]
+
+
+def page_fetches(proxy: FixtureProxy, since: int) -> Counter:
+    return Counter(url for url in proxy.requested[since:] if not url.endswith("/robots.txt"))
+
+
+def test_the_addon_switches_to_scrapy_redis_only_when_redis_url_is_set():
+    plain = Settings({"SCHEDULER": "scrapy.core.scheduler.Scheduler", "DEDUP_STORE": "crawler.dedup.store.SQLiteStore"})
+    RedisAddon().update_settings(plain)
+    assert plain["SCHEDULER"] == "scrapy.core.scheduler.Scheduler"
+    assert plain["DEDUP_STORE"] == "crawler.dedup.store.SQLiteStore"
+
+    shared = Settings({"REDIS_URL": "redis://127.0.0.1:6379/0"}, priority="project")
+    RedisAddon().update_settings(shared)
+    assert shared["SCHEDULER"] == "crawler.distributed.scheduler.RecoveringScheduler"
+    assert shared["DUPEFILTER_CLASS"] == "crawler.distributed.dupefilter.UrlKeyRedisDupeFilter"
+    assert shared["DEDUP_STORE"] == "crawler.distributed.store.RedisStore"
+    assert "crawler.distributed.inflight.InflightMiddleware" in shared.getdict("SPIDER_MIDDLEWARES")
+
+    command_line = Settings({"REDIS_URL": "redis://h/0"}, priority="project")
+    command_line.set("SCHEDULER_QUEUE_CLASS", "scrapy_redis.queue.FifoQueue", priority="cmdline")
+    RedisAddon().update_settings(command_line)
+    assert command_line["SCHEDULER_QUEUE_CLASS"] == "scrapy_redis.queue.FifoQueue"  # -s still wins
+
+
+def test_two_workers_fetch_every_page_once_and_emit_every_article_once(site, redis_url, tmp_path):
+    synthetic, proxy = site
+    since = len(proxy.requested)
+    workers = [start_worker(n, redis_url, proxy, tmp_path) for n in range(2)]
+    assert [w.wait(240) for w in workers] == [0, 0]
+
+    feeds = feed_urls(tmp_path, 2)
+    emitted = feeds[0] + feeds[1]
+    assert all(feeds), f"both workers should share the work: {[len(f) for f in feeds]}"
+    assert len(emitted) == len(set(emitted)) == ARTICLES
+    assert set(emitted) == article_urls(synthetic)
+    fetches = page_fetches(proxy, since)
+    assert max(fetches.values()) == 1, [url for url, n in fetches.items() if n > 1]
+    assert len(fetches) >= ARTICLES + 100
+    # The last worker out cleared the shared queue and seen-filter for the next crawl.
+    assert not redis.Redis.from_url(redis_url).keys("people:*")
+
+
+def test_a_killed_worker_leaves_its_pages_to_the_other(site, redis_url, tmp_path):
+    synthetic, proxy = site
+    since = len(proxy.requested)
+    victim, survivor = (start_worker(n, redis_url, proxy, tmp_path) for n in range(2))
+    deadline = time.monotonic() + 120
+    while len(feed_urls(tmp_path, 1)[0]) < 20 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    victim.send_signal(signal.SIGKILL)
+    assert victim.wait(30) == -signal.SIGKILL
+    assert survivor.wait(240) == 0
+
+    feeds = feed_urls(tmp_path, 2)
+    emitted = feeds[0] + feeds[1]
+    assert feeds[0] and len(feeds[1]) > len(feeds[0])
+    assert len(emitted) == len(set(emitted)), "an article came out twice"
+    assert set(emitted) == article_urls(synthetic), "an article was lost"
+    # Only the pages the victim had in flight are fetched twice.
+    refetched = [url for url, n in page_fetches(proxy, since).items() if n > 1]
+    assert len(refetched) <= CONCURRENCY
+    log = (tmp_path / "w1.log").read_text("utf-8")
+    if refetched:
+        assert "'redis/recovered_requests'" in log
+
+
+def test_start_urls_pushed_to_redis_are_crawled(fixture_proxy, redis_url, tmp_path):
+    """The generic spider, given no URLs, takes them from generic:start_urls."""
+    pages = fixture_pages("article")[:3]
+    urls = [json.loads((folder / "meta.json").read_text("utf-8"))["url"] for folder in pages]
+    client = redis.Redis.from_url(redis_url)
+    client.rpush("generic:start_urls", *urls, "http://127.0.0.1/private.html")
+    out = tmp_path / "pushed.jsonl"
+    result = run_scrapy(["crawl", "generic", "-O", str(out), "-s", f"REDIS_URL={redis_url}",
+                         "-s", "REDIS_IDLE_BEFORE_CLOSE=1", "-s", "AUTOTHROTTLE_ENABLED=False"],
+                        env_extra=fixture_proxy.proxy_env())
+    assert result.returncode == 0, result.stderr[-3000:]
+    emitted = {json.loads(line)["url"] for line in out.read_text("utf-8").splitlines()}
+    assert emitted == set(urls)
+    assert "'redis/start_urls_refused': 1" in result.stderr
+    assert client.llen("generic:start_urls") == 0

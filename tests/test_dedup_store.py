@@ -50,3 +50,27 @@ def test_redis_store_shares_what_is_committed_and_keeps_pending_rows_private(red
     assert theirs.find_exact(fingerprint.exact) == "http://x.cn/a.html"
     assert [c.url for c in theirs.near_candidates(Fingerprint.of(ARTICLE[:-10]))] == ["http://x.cn/a.html"]
     assert theirs.near_candidates(Fingerprint.of(OTHER)) == []
+
+
+def test_the_default_store_is_a_file_in_the_data_folder(tmp_path, monkeypatch):
+    from scrapy.utils.test import get_crawler
+
+    monkeypatch.chdir(tmp_path)  # outside any project, as a deployed egg runs
+    monkeypatch.delenv("SCRAPY_SETTINGS_MODULE", raising=False)
+    store = SQLiteStore.from_crawler(get_crawler(settings_dict={"DEDUP_STORE_PATH": None}))
+    store.add("//x.cn/a.html", "http://x.cn/a.html", Fingerprint.of(ARTICLE))
+    store.commit_pending()
+    store.close()
+    assert (tmp_path / ".scrapy" / "dedup.sqlite").is_file()
+    assert SQLiteStore(tmp_path / ".scrapy" / "dedup.sqlite").url_seen("//x.cn/a.html")
+
+
+def test_inside_a_project_the_store_lives_in_its_scrapy_folder(tmp_path, monkeypatch):
+    from scrapy.utils.test import get_crawler
+
+    (tmp_path / "scrapy.cfg").write_text("[settings]\ndefault = crawler.settings\n")
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")
+    monkeypatch.setenv("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+    SQLiteStore.from_crawler(get_crawler(settings_dict={"DEDUP_STORE_PATH": None})).close()
+    assert (tmp_path / ".scrapy" / "dedup.sqlite").is_file()

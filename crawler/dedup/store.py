@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Iterable, Protocol
 
 import numpy as np
+from scrapy.exceptions import NotConfigured
+from scrapy.utils.project import project_data_dir
 
 from .fingerprint import Fingerprint, band_keys
 
@@ -67,9 +69,16 @@ CREATE TABLE IF NOT EXISTS bands (
 class SQLiteStore:
     @classmethod
     def from_crawler(cls, crawler) -> "SQLiteStore":
-        from scrapy.utils.project import data_path
-
-        return cls(crawler.settings.get("DEDUP_STORE_PATH") or data_path("dedup.sqlite", createdir=True))
+        """DEDUP_STORE_PATH, else dedup.sqlite in the project's .scrapy folder."""
+        path = crawler.settings.get("DEDUP_STORE_PATH")
+        if not path:
+            try:
+                path = Path(project_data_dir(), "dedup.sqlite")
+            except NotConfigured:
+                # A deployed egg (Scrapyd) has no scrapy.cfg to anchor .scrapy/; the
+                # server's working folder is kept from one job to the next.
+                path = Path(".scrapy", "dedup.sqlite")
+        return cls(path)
 
     def __init__(self, path: str | Path = ":memory:") -> None:
         if str(path) != ":memory:":

@@ -1,0 +1,64 @@
+"""Deploy the project to a real Scrapyd with scrapyd-deploy, schedule a crawl, read its feed."""
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from crawler.localservers import ServerMissing, scrapyd_call, scrapyd_server
+from tests.conftest import FIXTURES, ROOT, fixture_pages
+
+
+@pytest.fixture
+def scrapyd(fixture_proxy, tmp_path):
+    """Scrapyd on 127.0.0.1; its jobs reach the fixture site through http_proxy, as any crawl does."""
+    try:
+        with scrapyd_server(tmp_path / "scrapyd", env={**os.environ, **fixture_proxy.proxy_env()}) as url:
+            yield url, tmp_path / "scrapyd"
+    except ServerMissing as exc:
+        pytest.skip(str(exc))
+
+
+def deploy(url: str, tmp_path) -> subprocess.CompletedProcess:
+    """`scrapyd-deploy local-test`, the target added by a user-level scrapy.cfg beside the project's."""
+    config_home = tmp_path / "config"
+    config_home.mkdir()
+    (config_home / "scrapy.cfg").write_text(f"[deploy:local-test]\nurl = {url}\nproject = crawler\n", "utf-8")
+    env = {name: value for name, value in os.environ.items() if "proxy" not in name.lower()}
+    return subprocess.run(["scrapyd-deploy", "local-test"], cwd=ROOT, capture_output=True, text=True, timeout=180,
+                          env={**env, "XDG_CONFIG_HOME": str(config_home),
+                               "PATH": os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")})
+
+
+def test_deploy_schedule_and_read_the_feed(scrapyd, tmp_path):
+    url, workdir = scrapyd
+    deployed = deploy(url, tmp_path)
+    assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+    assert json.loads(deployed.stdout.strip().splitlines()[-1])["spiders"] == 4
+    assert scrapyd_call(url, "listspiders.json?project=crawler")["spiders"] == ["generic", "municipal", "netease", "people"]
+
+    job = scrapyd_call(url, "schedule.json", {"project": "crawler", "spider": "municipal", "site": "ziyang",
+                                              "setting": "AUTOTHROTTLE_ENABLED=False"})
+    assert job["status"] == "ok"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        finished = {j["id"]: j for j in scrapyd_call(url, "listjobs.json?project=crawler")["finished"]}
+        if job["jobid"] in finished:
+            break
+        time.sleep(0.5)
+    else:
+        pytest.fail("the Scrapyd job did not finish in 120 s")
+
+    feed = workdir / "items" / "crawler" / "municipal" / f"{job['jobid']}.jl"
+    assert finished[job["jobid"]]["items_url"].endswith(f"{job['jobid']}.jl")
+    items = [json.loads(line) for line in feed.read_text("utf-8").splitlines()]
+    expected = {json.loads((folder / "meta.json").read_text("utf-8"))["url"] for folder in fixture_pages("article")
+                if folder.parent == FIXTURES / "ziyang"}
+    assert {item["url"] for item in items} == expected
+    assert all(item["extractor"] == "ziyang" and item["content"] for item in items)
+    # The dedup store works under Scrapyd too (in its working folder, there being no scrapy.cfg).
+    log = (workdir / "logs" / "crawler" / "municipal" / f"{job['jobid']}.log").read_text("utf-8")
+    assert f"'dedup/new': {len(expected)}" in log
+    assert (workdir / ".scrapy" / "dedup.sqlite").is_file()

@@ -127,3 +127,20 @@ def test_start_urls_pushed_to_redis_are_crawled(fixture_proxy, redis_url, tmp_pa
     assert emitted == set(urls)
     assert "'redis/start_urls_refused': 1" in result.stderr
     assert client.llen("generic:start_urls") == 0
+
+
+def test_the_next_crawl_on_redis_fetches_list_pages_again_and_skips_emitted_articles(fixture_proxy, redis_url, tmp_path):
+    def crawl(name: str):
+        out = tmp_path / f"{name}.jsonl"
+        result = run_scrapy(["crawl", "municipal", "-a", "site=ziyang", "-O", str(out), "-s", f"REDIS_URL={redis_url}",
+                             "-s", "REDIS_IDLE_BEFORE_CLOSE=1", "-s", "AUTOTHROTTLE_ENABLED=False"],
+                            env_extra=fixture_proxy.proxy_env())
+        assert result.returncode == 0, result.stderr[-3000:]
+        return out.read_text("utf-8").splitlines(), result.stderr
+
+    articles = [folder for folder in fixture_pages("article") if folder.parent.name == "ziyang"]
+    first, _ = crawl("first")
+    second, stderr = crawl("second")  # the shared seen-filter was cleared; the dedup store was not
+    assert len(first) == len(articles) and not second
+    assert f"'dedup/url/skipped': {len(articles)}" in stderr
+    assert "'extract/rejected/list_page'" in stderr

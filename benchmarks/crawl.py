@@ -36,17 +36,20 @@ def run(args: list[str], proxy: FixtureProxy, workdir: Path) -> dict:
     return stats
 
 
+def local_site(doc: str, articles: int) -> tuple[int, FixtureProxy, Path]:
+    """--articles from the command line, the made-up site served on 127.0.0.1, a scratch folder."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=articles)
+    articles = parser.parse_args().articles
+    return articles, FixtureProxy(SyntheticSite(articles)).start_in_thread(), Path(tempfile.mkdtemp(prefix="bench-"))
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--articles", type=int, default=5000)
-    args = parser.parse_args()
-    site = SyntheticSite(args.articles)
-    proxy = FixtureProxy(site).start_in_thread()
-    workdir = Path(tempfile.mkdtemp(prefix="crawl-bench-"))
+    articles, proxy, workdir = local_site(__doc__, 5000)
     noop = run(["runspider", str(ROOT / "benchmarks" / "noop_spider.py")], proxy, workdir)
     full = run(["crawl", "people", "-O", str(workdir / "out.jsonl")], proxy, workdir)
     proxy.shutdown()
-    print(f"site: {args.articles} articles, {LISTS} list pages, served from {proxy.url}")
+    print(f"site: {articles} articles, {LISTS} list pages, served from {proxy.url}")
     print(f"{'run':22s} {'pages':>6s} {'items':>6s} {'seconds':>8s} {'pages/s':>8s} {'peak RSS MB':>12s}")
     for name, stats in (("no-op spider", noop), ("full pipeline (people)", full)):
         rate = stats["response_received_count"] / stats["elapsed_time_seconds"]

@@ -9,19 +9,18 @@ to the last, so start-up and the idle wait before closing are left out of every 
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import redis
 
+from benchmarks.crawl import local_site
 from crawler.fixtureproxy import FixtureProxy
 from crawler.localservers import redis_server
-from crawler.synthetic import LISTS, SyntheticSite
+from crawler.synthetic import LISTS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,18 +45,13 @@ def crawl(workers: int, redis_url: str | None, proxy: FixtureProxy, workdir: Pat
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--articles", type=int, default=3000)
-    args = parser.parse_args()
-    site = SyntheticSite(args.articles)
-    proxy = FixtureProxy(site).start_in_thread()
-    workdir = Path(tempfile.mkdtemp(prefix="distributed-bench-"))
+    articles, proxy, workdir = local_site(__doc__, 3000)
     with redis_server() as url:
         runs = {"1 process, no Redis": crawl(1, None, proxy, workdir),
                 "1 process on Redis": crawl(1, url, proxy, workdir),
                 "2 processes on Redis": crawl(2, url, proxy, workdir)}
     proxy.shutdown()
-    print(f"site: {args.articles} articles, {LISTS} list pages; {os.cpu_count()} cores")
+    print(f"site: {articles} articles, {LISTS} list pages; {os.cpu_count()} cores")
     print(f"{'run':22s} {'pages':>6s} {'items':>6s} {'unique':>6s} {'seconds':>8s} {'pages/s':>8s}")
     for name, run in runs.items():
         run["rate"] = run["pages"] / run["seconds"]

@@ -144,3 +144,20 @@ def test_the_next_crawl_on_redis_fetches_list_pages_again_and_skips_emitted_arti
     assert len(first) == len(articles) and not second
     assert f"'dedup/url/skipped': {len(articles)}" in stderr
     assert "'extract/rejected/list_page'" in stderr
+
+
+def test_a_worker_stopped_early_hands_its_pages_back_and_a_later_one_finishes(site, redis_url, tmp_path):
+    """A worker that stops before the end (here a limit; Ctrl-C alike) leaves the shared queue
+    in Redis with its unfinished pages back on it; one started later takes the crawl up."""
+    synthetic, proxy = site
+    first = run_scrapy(["crawl", "people", "-O", str(tmp_path / "w0.jsonl"), "-s", f"REDIS_URL={redis_url}",
+                        "-s", "AUTOTHROTTLE_ENABLED=False", "-s", f"CONCURRENT_REQUESTS={CONCURRENCY}",
+                        "-s", "CLOSESPIDER_ITEMCOUNT=40"], env_extra=proxy.proxy_env())
+    assert first.returncode == 0 and "'finish_reason': 'closespider_itemcount'" in first.stderr
+    assert redis.Redis.from_url(redis_url).zcard("people:requests") > 0
+    assert start_worker(1, redis_url, proxy, tmp_path).wait(240) == 0
+
+    feeds = feed_urls(tmp_path, 2)
+    emitted = feeds[0] + feeds[1]
+    assert len(feeds[0]) >= 40 and feeds[1]
+    assert len(emitted) == len(set(emitted)) and set(emitted) == article_urls(synthetic)

@@ -79,8 +79,12 @@ class RecoveringScheduler(Scheduler):
             self.heartbeat.stop()
 
     def close(self, reason):
-        # A worker that ends normally has handled everything it popped.
-        self.server.delete(self._key("inflight", self.worker), self._key("worker", self.worker))
+        if reason == "finished":
+            self.server.delete(self._key("inflight", self.worker))  # everything it took is handled
+        else:
+            # Stopped early (Ctrl-C, a limit): downloads were cut short; their pages go back.
+            self._requeue(self.worker)
+        self.server.delete(self._key("worker", self.worker))
         self.server.srem(self._key("workers"), self.worker)
         if reason == "finished" and self.flush_on_finish and not self._live_workers():
             self.flush()
@@ -149,14 +153,19 @@ class RecoveringScheduler(Scheduler):
         for worker in [w.decode() for w in self.server.smembers(self._key("workers"))]:
             if worker == self.worker or self.server.exists(self._key("worker", worker)):
                 continue
-            key = self._key("inflight", worker)
-            for encoded in self.server.hvals(key):
-                # Already in the seen-filter: only dont_filter gets it queued again.
-                self.queue.push(self.queue._decode_request(encoded).replace(dont_filter=True))
-                recovered += 1
-            self.server.delete(key)
+            recovered += self._requeue(worker)
             self.server.srem(self._key("workers"), worker)
         if recovered:
             self.stats.inc_value("redis/recovered_requests", recovered)
             self.spider.logger.warning("Re-queued %d pages a dead worker had in flight", recovered)
         return recovered
+
+    def _requeue(self, worker: str) -> int:
+        """Put a worker's in-flight pages back on the shared queue."""
+        key = self._key("inflight", worker)
+        pages = self.server.hvals(key)
+        for encoded in pages:
+            # Already in the seen-filter: only dont_filter gets it queued again.
+            self.queue.push(self.queue._decode_request(encoded).replace(dont_filter=True))
+        self.server.delete(key)
+        return len(pages)

@@ -32,6 +32,12 @@ def deploy(url: str, tmp_path) -> subprocess.CompletedProcess:
                                "PATH": os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")})
 
 
+def test_scrapy_cfg_names_the_default_deploy_target():
+    listed = subprocess.run([os.path.join(os.path.dirname(sys.executable), "scrapyd-client"), "targets"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert listed.stdout.split() == ["default", "http://localhost:6800/"]
+
+
 def test_deploy_schedule_and_read_the_feed(scrapyd, tmp_path):
     url, workdir = scrapyd
     deployed = deploy(url, tmp_path)

@@ -129,11 +129,16 @@ def test_start_urls_pushed_to_redis_are_crawled(fixture_proxy, redis_url, tmp_pa
     assert client.llen("generic:start_urls") == 0
 
 
-def test_the_next_crawl_on_redis_fetches_list_pages_again_and_skips_emitted_articles(fixture_proxy, redis_url, tmp_path):
+@pytest.mark.parametrize("flush_on_finish", [True, False], ids=["cleared-on-finish", "left-behind"])
+def test_the_next_crawl_on_redis_fetches_list_pages_again_and_skips_emitted_articles(
+        flush_on_finish, fixture_proxy, redis_url, tmp_path):
+    """Whether the last crawl cleared its seen-filter or left it behind (as an unclean end
+    does), the next one starts afresh: it finds nothing queued and nobody at work."""
     def crawl(name: str):
         out = tmp_path / f"{name}.jsonl"
         result = run_scrapy(["crawl", "municipal", "-a", "site=ziyang", "-O", str(out), "-s", f"REDIS_URL={redis_url}",
-                             "-s", "REDIS_IDLE_BEFORE_CLOSE=1", "-s", "AUTOTHROTTLE_ENABLED=False"],
+                             "-s", "REDIS_IDLE_BEFORE_CLOSE=1", "-s", "AUTOTHROTTLE_ENABLED=False",
+                             "-s", f"REDIS_FLUSH_ON_FINISH={flush_on_finish}"],
                             env_extra=fixture_proxy.proxy_env())
         assert result.returncode == 0, result.stderr[-3000:]
         return out.read_text("utf-8").splitlines(), result.stderr

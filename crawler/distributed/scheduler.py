@@ -54,8 +54,13 @@ class RecoveringScheduler(Scheduler):
 
     def open(self, spider):
         super().open(spider)
-        self.server.sadd(self._key("workers"), self.worker)
-        self._beat()
+        with self.server.lock(self._key("lock"), timeout=30, blocking_timeout=30):
+            if not self._live_workers() and not len(self.queue) and not self._unfinished_workers():
+                # Nothing queued, nobody at work, nothing to recover: the last crawl is over,
+                # even if it ended uncleanly, so this one starts afresh.
+                self.df.clear()
+            self.server.sadd(self._key("workers"), self.worker)
+            self._beat()
         self.heartbeat = task.LoopingCall(self._tick)
         self.heartbeat.start(1, now=False)
 
@@ -84,11 +89,12 @@ class RecoveringScheduler(Scheduler):
         else:
             # Stopped early (Ctrl-C, a limit): downloads were cut short; their pages go back.
             self._requeue(self.worker)
-        self.server.delete(self._key("worker", self.worker))
-        self.server.srem(self._key("workers"), self.worker)
-        if reason == "finished" and self.flush_on_finish and not self._live_workers():
-            self.flush()
-            self.spider.logger.info("Last worker out: shared queue and seen-requests filter cleared")
+        with self.server.lock(self._key("lock"), timeout=30, blocking_timeout=30):
+            self.server.delete(self._key("worker", self.worker))
+            self.server.srem(self._key("workers"), self.worker)
+            if reason == "finished" and self.flush_on_finish and not self._live_workers():
+                self.flush()
+                self.spider.logger.info("Last worker out: shared queue and seen-requests filter cleared")
         return super().close(reason)
 
     def enqueue_request(self, request: Request) -> bool:
@@ -132,6 +138,10 @@ class RecoveringScheduler(Scheduler):
     def _live_workers(self) -> list[str]:
         workers = [w.decode() for w in self.server.smembers(self._key("workers"))]
         return [w for w in workers if w != self.worker and self.server.exists(self._key("worker", w))]
+
+    def _unfinished_workers(self) -> list[str]:
+        workers = [w.decode() for w in self.server.smembers(self._key("workers"))]
+        return [w for w in workers if self.server.hlen(self._key("inflight", w))]
 
     def _others_busy(self) -> bool:
         return any(self.server.hlen(self._key("inflight", w)) for w in self._live_workers())

@@ -166,3 +166,43 @@ def test_a_worker_stopped_early_hands_its_pages_back_and_a_later_one_finishes(si
     emitted = feeds[0] + feeds[1]
     assert len(feeds[0]) >= 40 and feeds[1]
     assert len(emitted) == len(set(emitted)) and set(emitted) == article_urls(synthetic)
+
+
+def test_a_page_counts_as_handled_only_once_its_items_have_left_the_pipelines():
+    import asyncio
+
+    from scrapy import Request, signals
+    from scrapy.http import HtmlResponse
+    from scrapy.utils.test import get_crawler
+
+    from crawler.distributed.inflight import InflightMiddleware, page_handled
+
+    crawler = get_crawler()
+    middleware = InflightMiddleware.from_crawler(crawler)
+    middleware.spider_opened(None)
+    handled = []
+    crawler.signals.connect(lambda request: handled.append(request.url), signal=page_handled, weak=False)
+    response = HtmlResponse("http://x.cn/list.html", request=Request("http://x.cn/list.html"), body=b"")
+
+    async def output():
+        yield {"url": "http://x.cn/a.html"}
+        yield Request("http://x.cn/b.html")
+
+    async def take_all():
+        return [o async for o in middleware.process_spider_output(response, output())]
+
+    assert len(asyncio.run(take_all())) == 2
+    assert handled == []  # output taken, but its item is still in the pipelines
+    crawler.signals.send_catch_log(signals.item_scraped, item={}, response=response, spider=None)
+    assert handled == ["http://x.cn/list.html"]
+
+    empty = HtmlResponse("http://x.cn/404.html", request=Request("http://x.cn/404.html"), body=b"")
+
+    async def nothing():
+        return
+        yield
+
+    async def take_none():
+        return [o async for o in middleware.process_spider_output(empty, nothing())]
+
+    assert asyncio.run(take_none()) == [] and handled[-1] == "http://x.cn/404.html"

@@ -14,23 +14,52 @@ Here each worker
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import socket
 import time
 import uuid
 
 from scrapy import Request, signals
+from scrapy_redis.queue import FifoQueue, LifoQueue, PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
-from ..dedup.fingerprinter import UrlKeyFingerprinter
 from .inflight import page_handled
 
-_FINGERPRINT = UrlKeyFingerprinter()
+# request.meta key: the in-flight hash field of a popped page (SHA-1 of its queue entry).
+# A retry carries it along in its copied meta; so may a spider's own links, hence the URL check.
+INFLIGHT = "redis_inflight"
+
+_PUSH = {
+    PriorityQueue: "redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])",
+    FifoQueue: "redis.call('LPUSH', KEYS[2], ARGV[2])",
+    LifoQueue: "redis.call('LPUSH', KEYS[2], ARGV[2])",
+}
+_TAKE = {
+    PriorityQueue: "local data = redis.call('ZRANGE', KEYS[1], 0, 0)[1]\n"
+                   "if data then redis.call('ZREMRANGEBYRANK', KEYS[1], 0, 0) end",
+    FifoQueue: "local data = redis.call('RPOP', KEYS[1])",
+    LifoQueue: "local data = redis.call('LPOP', KEYS[1])",
+}
 
 
-def _key_of(request: Request) -> str:
-    return _FINGERPRINT.fingerprint(request).hex()
+class QueueScripts:
+    """The queue's push and pop as Lua scripts, each run atomically by Redis."""
+
+    def __init__(self, server, queue) -> None:
+        kind = next((k for k in _PUSH if isinstance(queue, k)), None)
+        if kind is None:
+            raise ValueError(f"{type(queue).__name__}: the recovering scheduler knows scrapy-redis's "
+                             "PriorityQueue, FifoQueue and LifoQueue")
+        # KEYS: seen-filter set, queue. ARGV: fingerprint ('' for dont_filter), entry, score.
+        self.enqueue = server.register_script(
+            "if ARGV[1] ~= '' and redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end\n"
+            f"{_PUSH[kind]}\nreturn 1")
+        # KEYS: queue, this worker's in-flight hash.
+        self.pop = server.register_script(
+            f"{_TAKE[kind]}\n"
+            "if data then redis.call('HSET', KEYS[2], redis.sha1hex(data), data) end\nreturn data")
 
 
 class RecoveringScheduler(Scheduler):
@@ -45,6 +74,7 @@ class RecoveringScheduler(Scheduler):
         scheduler.flush_on_finish = settings.getbool("REDIS_FLUSH_ON_FINISH", True)
         scheduler.idle_since = None
         scheduler.last_recovery = 0.0
+        scheduler.taken = {}  # in-flight field -> URL, for what this worker popped
         crawler.signals.connect(scheduler._stop_heartbeat, signal=signals.spider_closed)
         crawler.signals.connect(scheduler.done, signal=page_handled)
         return scheduler
@@ -54,6 +84,7 @@ class RecoveringScheduler(Scheduler):
 
     def open(self, spider):
         super().open(spider)
+        self.scripts = QueueScripts(self.server, self.queue)
         with self.server.lock(self._key("lock"), timeout=30, blocking_timeout=30):
             if not self._live_workers() and not len(self.queue) and not self._unfinished_workers():
                 # Nothing queued, nobody at work, nothing to recover: the last crawl is over,
@@ -98,22 +129,44 @@ class RecoveringScheduler(Scheduler):
         return super().close(reason)
 
     def enqueue_request(self, request: Request) -> bool:
-        queued = super().enqueue_request(request)
-        if queued and request.dont_filter:
-            # A retry is safe in the shared queue now; it is no longer this worker's to lose.
-            self.server.hdel(self._key("inflight", self.worker), _key_of(request))
-        return queued
+        """Seen-filter check and queue push in one script: a kill cannot leave a link marked
+        seen but never queued (its page's re-fetch would find it filtered)."""
+        fingerprint = "" if request.dont_filter else self.df.request_fingerprint(request)
+        known = getattr(self.df, "known", set())
+        queued = fingerprint not in known and bool(self.scripts.enqueue(
+            keys=[self.df.key, self.queue.key],
+            args=[fingerprint, self.queue._encode_request(request), -request.priority]))
+        if fingerprint:
+            known.add(fingerprint)
+        if self.taken.get(request.meta.get(INFLIGHT)) == request.url:
+            # A retry of a page this worker took: safe in the shared queue again.
+            self.done(request)
+        if not queued:
+            self.df.log(request, self.spider)
+            return False
+        self.stats.inc_value("scheduler/enqueued/redis")
+        return True
 
     def next_request(self):
-        request = super().next_request()
+        request = self._pop()
         if request is None and (self._take_start_urls() or self._recover()):
-            request = super().next_request()
-        if request is not None:
-            self.server.hset(self._key("inflight", self.worker), _key_of(request), self.queue._encode_request(request))
+            request = self._pop()
+        return request
+
+    def _pop(self) -> Request | None:
+        """Pop and record in this worker's in-flight hash in one script: a kill cannot lose it."""
+        data = self.scripts.pop(keys=[self.queue.key, self._key("inflight", self.worker)])
+        if data is None:
+            return None
+        request = self.queue._decode_request(data)
+        request.meta[INFLIGHT] = hashlib.sha1(data).hexdigest()
+        self.taken[request.meta[INFLIGHT]] = request.url
+        self.stats.inc_value("scheduler/dequeued/redis")
         return request
 
     def done(self, request: Request, **kwargs) -> None:
-        self.server.hdel(self._key("inflight", self.worker), _key_of(request))
+        if self.taken.pop(request.meta.get(INFLIGHT), None) is not None:
+            self.server.hdel(self._key("inflight", self.worker), request.meta[INFLIGHT])
 
     def has_pending_requests(self) -> bool:
         if super().has_pending_requests():
@@ -122,6 +175,7 @@ class RecoveringScheduler(Scheduler):
             # Nothing of this worker's is in progress: what its hash still holds (pages
             # that failed, were redirected or filtered) is finished too.
             self.server.delete(self._key("inflight", self.worker))
+            self.taken.clear()
         if self.server.exists(self._key("start_urls")) or self._recover() or self._others_busy():
             self.idle_since = None
             return True

@@ -19,6 +19,15 @@ def fixture_pages(kind: str | None = None) -> list[Path]:
     return folders
 
 
+def fixture_url(folder: Path) -> str:
+    return json.loads((folder / "meta.json").read_text("utf-8"))["url"]
+
+
+def fixture_urls(family: str, kind: str) -> set[str]:
+    """The URLs of one site family's fixtures of one kind ("article" or "list")."""
+    return {fixture_url(folder) for folder in fixture_pages(kind) if folder.parent.name == family}
+
+
 def fixture_id(folder: Path) -> str:
     return f"{folder.parent.name}/{folder.name}"
 

@@ -14,7 +14,7 @@ from scrapy.settings import Settings
 from crawler.distributed.addon import RedisAddon
 from crawler.fixtureproxy import FixtureProxy
 from crawler.synthetic import SyntheticSite
-from tests.conftest import ROOT, fixture_pages, run_scrapy
+from tests.conftest import ROOT, fixture_pages, fixture_url, fixture_urls, run_scrapy
 
 ARTICLES = 300
 CONCURRENCY = 4
@@ -114,8 +114,7 @@ def test_a_killed_worker_leaves_its_pages_to_the_other(site, redis_url, tmp_path
 
 def test_start_urls_pushed_to_redis_are_crawled(fixture_proxy, redis_url, tmp_path):
     """The generic spider, given no URLs, takes them from generic:start_urls."""
-    pages = fixture_pages("article")[:3]
-    urls = [json.loads((folder / "meta.json").read_text("utf-8"))["url"] for folder in pages]
+    urls = [fixture_url(folder) for folder in fixture_pages("article")[:3]]
     client = redis.Redis.from_url(redis_url)
     client.rpush("generic:start_urls", *urls, "http://127.0.0.1/private.html")
     out = tmp_path / "pushed.jsonl"
@@ -143,7 +142,7 @@ def test_the_next_crawl_on_redis_fetches_list_pages_again_and_skips_emitted_arti
         assert result.returncode == 0, result.stderr[-3000:]
         return out.read_text("utf-8").splitlines(), result.stderr
 
-    articles = [folder for folder in fixture_pages("article") if folder.parent.name == "ziyang"]
+    articles = fixture_urls("ziyang", "article")
     first, _ = crawl("first")
     second, stderr = crawl("second")  # the shared seen-filter was cleared; the dedup store was not
     assert len(first) == len(articles) and not second

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from crawler.localservers import ServerMissing, scrapyd_call, scrapyd_server
-from tests.conftest import FIXTURES, ROOT, fixture_pages
+from tests.conftest import ROOT, fixture_urls
 
 
 @pytest.fixture
@@ -60,8 +60,7 @@ def test_deploy_schedule_and_read_the_feed(scrapyd, tmp_path):
     feed = workdir / "items" / "crawler" / "municipal" / f"{job['jobid']}.jl"
     assert finished[job["jobid"]]["items_url"].endswith(f"{job['jobid']}.jl")
     items = [json.loads(line) for line in feed.read_text("utf-8").splitlines()]
-    expected = {json.loads((folder / "meta.json").read_text("utf-8"))["url"] for folder in fixture_pages("article")
-                if folder.parent == FIXTURES / "ziyang"}
+    expected = fixture_urls("ziyang", "article")
     assert {item["url"] for item in items} == expected
     assert all(item["extractor"] == "ziyang" and item["content"] for item in items)
     # The dedup store works under Scrapyd too (in its working folder, there being no scrapy.cfg).

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tests.conftest import fixture_pages, run_scrapy
+from tests.conftest import fixture_pages, fixture_urls, run_scrapy
 
 CRAWLS = {
     "people": (["people"], "people"),
@@ -12,10 +12,6 @@ CRAWLS = {
     "ziyang": (["municipal", "-a", "site=ziyang"], "ziyang"),
     "mianyang": (["municipal", "-a", "site=mianyang"], "mianyang"),
 }
-
-
-def _urls(family: str, kind: str) -> set[str]:
-    return {json.loads((f / "meta.json").read_text("utf-8"))["url"] for f in fixture_pages(kind) if f.parent.name == family}
 
 
 def _crawl(args, proxy, tmp_path, *extra):
@@ -33,16 +29,16 @@ def test_crawl_emits_every_fixture_article_once(name, fixture_proxy, tmp_path):
     args, family = CRAWLS[name]
     raw, items, _ = _crawl(args, fixture_proxy, tmp_path)
     urls = [item["url"] for item in items]
-    assert sorted(urls) == sorted(_urls(family, "article"))
-    assert not set(urls) & _urls(family, "list")
+    assert sorted(urls) == sorted(fixture_urls(family, "article"))
+    assert not set(urls) & fixture_urls(family, "list")
     assert all(item["title"] and item["content"] and item["extractor"] != "readability" for item in items)
     assert "\\u" not in raw  # UTF-8 characters, not escapes
 
 
 def test_generic_spider_runs_the_fallback(fixture_proxy, tmp_path):
-    urls = _urls("fallback", "article") | _urls("fallback", "list")
+    urls = fixture_urls("fallback", "article") | fixture_urls("fallback", "list")
     raw, items, stderr = _crawl(["generic", "-a", "urls=" + ",".join(sorted(urls))], fixture_proxy, tmp_path)
-    assert sorted(i["url"] for i in items) == sorted(_urls("fallback", "article"))
+    assert sorted(i["url"] for i in items) == sorted(fixture_urls("fallback", "article"))
     expected = {json.loads((f / "meta.json").read_text("utf-8"))["url"]: json.loads((f / "expected.json").read_text("utf-8"))
                 for f in fixture_pages("article") if f.parent.name == "fallback"}
     assert {i["url"]: i["extractor"] for i in items} == {u: e["extractor"] for u, e in expected.items()}

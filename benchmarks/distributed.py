@@ -17,7 +17,7 @@ from pathlib import Path
 
 import redis
 
-from benchmarks.crawl import local_site
+from benchmarks.crawl import FAST, local_site
 from crawler.fixtureproxy import FixtureProxy
 from crawler.localservers import redis_server
 from crawler.synthetic import LISTS
@@ -27,8 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def crawl(workers: int, redis_url: str | None, proxy: FixtureProxy, workdir: Path) -> dict:
     first = len(proxy.requested)
-    settings = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS=16", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16",
-                "-s", "LOG_LEVEL=WARNING"]
+    settings = [*FAST, "-s", "LOG_LEVEL=WARNING"]
     if redis_url:
         redis.Redis.from_url(redis_url).flushall()
         settings += ["-s", f"REDIS_URL={redis_url}", "-s", "REDIS_IDLE_BEFORE_CLOSE=2"]

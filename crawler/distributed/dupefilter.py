@@ -7,8 +7,9 @@ class UrlKeyRedisDupeFilter(RFPDupeFilter):
     """scrapy-redis's shared filter, fingerprinting by our URL key (tracking parameters,
     scheme and mobile hosts folded), as REQUEST_FINGERPRINTER_CLASS does in one process.
 
-    A page links the same pages over and over; what this process already knows is seen
-    is answered here, without a Redis round trip (the shared set only grows in a crawl)."""
+    `known` holds what this process already knows is seen: a page links the same pages
+    over and over, and the scheduler answers those without a Redis round trip before its
+    atomic check-and-push (scheduler.py). The shared set only grows during a crawl."""
 
     _fingerprinter = UrlKeyFingerprinter()
 
@@ -18,13 +19,6 @@ class UrlKeyRedisDupeFilter(RFPDupeFilter):
 
     def request_fingerprint(self, request) -> str:
         return self._fingerprinter.fingerprint(request).hex()
-
-    def request_seen(self, request) -> bool:
-        fingerprint = self.request_fingerprint(request)
-        if fingerprint in self.known:
-            return True
-        self.known.add(fingerprint)
-        return self.server.sadd(self.key, fingerprint) == 0
 
     def clear(self) -> None:
         self.known.clear()

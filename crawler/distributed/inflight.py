@@ -18,8 +18,9 @@ class InflightMiddleware:
 
     def __init__(self, crawler) -> None:
         self.crawler = crawler
-        self.open_items: dict[Request, int] = {}
-        self.output_taken: set[Request] = set()
+        # What a page still has open: its output until taken in full, plus each of its
+        # items until it leaves the pipelines. At 0 the page is handled.
+        self.open: dict[Request, int] = {}
 
     @classmethod
     def from_crawler(cls, crawler) -> "InflightMiddleware":
@@ -35,24 +36,22 @@ class InflightMiddleware:
 
     async def process_spider_output(self, response, result, spider=None) -> AsyncIterator:
         request = response.request
-        self.open_items.setdefault(request, 0)
+        self.open[request] = 1
         try:
             async for output in result:
                 if not isinstance(output, Request):
-                    self.open_items[request] += 1
+                    self.open[request] += 1
                 yield output
         finally:
-            self.output_taken.add(request)
-            self._settle(request)
+            self._close_one(request)
 
     def item_left(self, item, response, spider, **kwargs) -> None:
         request = getattr(response, "request", None)
-        if request in self.open_items:
-            self.open_items[request] -= 1
-            self._settle(request)
+        if request in self.open:
+            self._close_one(request)
 
-    def _settle(self, request: Request) -> None:
-        if request in self.output_taken and self.open_items.get(request, 0) <= 0:
-            self.output_taken.discard(request)
-            self.open_items.pop(request, None)
+    def _close_one(self, request: Request) -> None:
+        self.open[request] -= 1
+        if not self.open[request]:
+            del self.open[request]
             self.crawler.signals.send_catch_log(page_handled, request=request)

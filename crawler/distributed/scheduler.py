@@ -189,13 +189,15 @@ class RecoveringScheduler(Scheduler):
         slot = engine.scraper.slot if engine is not None else None
         return slot is not None and not engine.downloader.active and slot.is_idle()
 
+    def _workers(self) -> list[str]:
+        """Every worker of this crawl that has not ended normally, dead ones included."""
+        return [w.decode() for w in self.server.smembers(self._key("workers"))]
+
     def _live_workers(self) -> list[str]:
-        workers = [w.decode() for w in self.server.smembers(self._key("workers"))]
-        return [w for w in workers if w != self.worker and self.server.exists(self._key("worker", w))]
+        return [w for w in self._workers() if w != self.worker and self.server.exists(self._key("worker", w))]
 
     def _unfinished_workers(self) -> list[str]:
-        workers = [w.decode() for w in self.server.smembers(self._key("workers"))]
-        return [w for w in workers if self.server.hlen(self._key("inflight", w))]
+        return [w for w in self._workers() if self.server.hlen(self._key("inflight", w))]
 
     def _others_busy(self) -> bool:
         return any(self.server.hlen(self._key("inflight", w)) for w in self._live_workers())
@@ -214,7 +216,7 @@ class RecoveringScheduler(Scheduler):
             return 0
         self.last_recovery = now
         recovered = 0
-        for worker in [w.decode() for w in self.server.smembers(self._key("workers"))]:
+        for worker in self._workers():
             if worker == self.worker or self.server.exists(self._key("worker", worker)):
                 continue
             recovered += self._requeue(worker)

@@ -23,7 +23,7 @@ class GenericSpider(ArticleSpider):
         if url_file:
             given += [line.strip() for line in Path(url_file).read_text("utf-8").splitlines()
                       if line.strip() and not line.startswith("#")]
-        bad = [u for u in given if urlsplit(u).scheme not in ("http", "https")]
+        bad = [u for u in given if not is_http(u)]
         if bad:
             raise UsageError(f"generic spider takes http(s) URLs only: {bad}")
         self.given_urls = given
@@ -45,7 +45,7 @@ class GenericSpider(ArticleSpider):
                 and is_private_host(urlsplit(url).hostname or ""))
 
     def pushed_request(self, url: str):
-        if urlsplit(url).scheme not in ("http", "https") or self.refused(url):
+        if not is_http(url) or self.refused(url):
             self.crawler.stats.inc_value("redis/start_urls_refused")
             self.logger.warning("Refused a start URL pushed to Redis: %s", url)
             return None
@@ -62,6 +62,10 @@ class GenericSpider(ArticleSpider):
         extractor = LinkExtractor(allow=[ARTICLE_LIKE.pattern], allow_domains=domains, unique=True)
         for link in extractor.extract_links(response):
             yield response.follow(link.url, callback=self.parse)
+
+
+def is_http(url: str) -> bool:
+    return urlsplit(url).scheme in ("http", "https")
 
 
 _LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".lan", ".home.arpa")

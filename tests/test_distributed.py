@@ -33,12 +33,17 @@ def article_urls(synthetic: SyntheticSite) -> set[str]:
     return {f"http://{key}" for key in synthetic.pages if "/n1/" in key}
 
 
-def start_worker(n: int, redis_url: str, proxy: FixtureProxy, tmp_path) -> subprocess.Popen:
-    args = ["crawl", "people", "-O", str(tmp_path / f"w{n}.jsonl"), "-s", f"REDIS_URL={redis_url}",
+def worker_args(n: int, redis_url: str, tmp_path, *extra: str) -> list[str]:
+    """`scrapy crawl people` as worker n: feed w{n}.jsonl, log w{n}.log."""
+    return ["crawl", "people", "-O", str(tmp_path / f"w{n}.jsonl"), "-s", f"REDIS_URL={redis_url}",
             "-s", "AUTOTHROTTLE_ENABLED=False", "-s", f"CONCURRENT_REQUESTS={CONCURRENCY}",
             "-s", "REDIS_WORKER_TTL=3", "-s", "REDIS_IDLE_BEFORE_CLOSE=3",
-            "-s", "LOG_LEVEL=INFO", "-s", f"LOG_FILE={tmp_path / f'w{n}.log'}"]
-    return subprocess.Popen([sys.executable, "-m", "scrapy", *args], cwd=ROOT, env={**os.environ, **proxy.proxy_env()})
+            "-s", "LOG_LEVEL=INFO", "-s", f"LOG_FILE={tmp_path / f'w{n}.log'}", *extra]
+
+
+def start_worker(n: int, redis_url: str, proxy: FixtureProxy, tmp_path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "scrapy", *worker_args(n, redis_url, tmp_path)],
+                            cwd=ROOT, env={**os.environ, **proxy.proxy_env()})
 
 
 def feed_urls(tmp_path, workers: int) -> list[list[str]]:
@@ -154,10 +159,9 @@ def test_a_worker_stopped_early_hands_its_pages_back_and_a_later_one_finishes(si
     """A worker that stops before the end (here a limit; Ctrl-C alike) leaves the shared queue
     in Redis with its unfinished pages back on it; one started later takes the crawl up."""
     synthetic, proxy = site
-    first = run_scrapy(["crawl", "people", "-O", str(tmp_path / "w0.jsonl"), "-s", f"REDIS_URL={redis_url}",
-                        "-s", "AUTOTHROTTLE_ENABLED=False", "-s", f"CONCURRENT_REQUESTS={CONCURRENCY}",
-                        "-s", "CLOSESPIDER_ITEMCOUNT=40"], env_extra=proxy.proxy_env())
-    assert first.returncode == 0 and "'finish_reason': 'closespider_itemcount'" in first.stderr
+    first = run_scrapy(worker_args(0, redis_url, tmp_path, "-s", "CLOSESPIDER_ITEMCOUNT=40"), env_extra=proxy.proxy_env())
+    log = (tmp_path / "w0.log").read_text("utf-8")
+    assert first.returncode == 0 and "'finish_reason': 'closespider_itemcount'" in log
     assert redis.Redis.from_url(redis_url).zcard("people:requests") > 0
     assert start_worker(1, redis_url, proxy, tmp_path).wait(240) == 0
 

@@ -3,13 +3,15 @@
 Spiders run unchanged, as a user runs them: `scrapy crawl people` with
 `http_proxy` / `https_proxy` pointing here. Scrapy's own HttpProxyMiddleware sends
 plain-http requests with absolute URLs and tunnels https with CONNECT; the tunnel
-is answered with a throw-away self-signed certificate (Scrapy does not verify
-certificates by default, like most crawlers). URLs with no fixture get a 404.
+is answered with a throw-away self-signed certificate for the tunnelled host (Scrapy
+does not verify certificate chains by default, like most crawlers). URLs with no
+fixture get a 404.
 """
 from __future__ import annotations
 
 import argparse
 import datetime
+import ipaddress
 import json
 import ssl
 import sys
@@ -20,6 +22,11 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures"
 
@@ -63,29 +70,50 @@ class FixtureSite:
         return self.exact.get(_key(url)) or self.loose.get(_key(url, with_query=False))
 
 
-def _self_signed_context() -> ssl.SSLContext:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
+class HostCertificates:
+    """A throw-away self-signed certificate per tunnelled host, naming that host (a DNS
+    name, or an IP address) as subjectAltName, made on its first CONNECT and kept.
 
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "fixture-proxy.invalid")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=30))
-        .sign(key, hashes.SHA256())
-    )
-    folder = Path(tempfile.mkdtemp(prefix="fixtureproxy-"))
-    (folder / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    (folder / "key.pem").write_bytes(key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(folder / "cert.pem", folder / "key.pem")
-    return context
+    Scrapy does not verify certificate chains, but it checks the name and logs "Remote
+    certificate is not valid for hostname" for every connection whose certificate names
+    another host: one certificate for all hosts made every crawl through here noisy."""
+
+    def __init__(self) -> None:
+        self.key = ec.generate_private_key(ec.SECP256R1())
+        self.contexts: dict[str, ssl.SSLContext] = {}
+        self.lock = threading.Lock()  # the proxy answers each connection in its own thread
+
+    def context_for(self, host: str) -> ssl.SSLContext:
+        host = host.strip("[]").lower()
+        with self.lock:
+            if host not in self.contexts:
+                self.contexts[host] = self._context(host)
+            return self.contexts[host]
+
+    def _context(self, host: str) -> ssl.SSLContext:
+        try:
+            alt_name: x509.GeneralName = x509.IPAddress(ipaddress.ip_address(host))
+        except ValueError:
+            alt_name = x509.DNSName(host)
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
+        now = datetime.datetime.now(datetime.timezone.utc)
+        cert = (
+            x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(self.key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=30))
+            .add_extension(x509.SubjectAlternativeName([alt_name]), critical=False)
+            .sign(self.key, hashes.SHA256())
+        )
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        # load_cert_chain reads only files; the context keeps what it read.
+        with tempfile.TemporaryDirectory(prefix="fixtureproxy-") as folder:
+            cert_path, key_path = Path(folder) / "cert.pem", Path(folder) / "key.pem"
+            cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+            key_path.write_bytes(self.key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+            context.load_cert_chain(cert_path, key_path)
+        return context
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -102,7 +130,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.flush()
         try:
-            tls = self.server.tls.wrap_socket(self.connection, server_side=True)
+            tls = self.server.certificates.context_for(host).wrap_socket(self.connection, server_side=True)
         except (ssl.SSLError, OSError):
             self.close_connection = True
             return
@@ -156,7 +184,7 @@ class FixtureProxy(ThreadingHTTPServer):
         super().__init__((host, port), _Handler)
         self.site = site
         self.delay = delay
-        self.tls = _self_signed_context()
+        self.certificates = HostCertificates()
         self.requested: list[str] = []
         self.served_at: list[float] = []  # when each of `requested` was served, for throughput
 

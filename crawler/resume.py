@@ -48,7 +48,7 @@ class ResumeJournalMiddleware:
         self.db.execute("INSERT OR IGNORE INTO pages (url) VALUES (?)", (request.url,))
         self.db.commit()
 
-    async def process_spider_output(self, response, result, spider=None) -> AsyncIterator:
+    async def process_spider_output(self, response, result) -> AsyncIterator:
         async for output in result:
             if isinstance(output, Request) and not output.dont_filter and not self._known(output.url):
                 output = output.replace(dont_filter=True)

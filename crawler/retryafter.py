@@ -5,7 +5,7 @@ import asyncio
 from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
 
-from scrapy import Request, Spider
+from scrapy import Request
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
@@ -26,7 +26,7 @@ class RetryAfterMiddleware:
             raise NotConfigured
         return cls(crawler, crawler.settings.getfloat("RETRY_AFTER_MAX", 60))
 
-    async def process_response(self, request: Request, response: Response, spider: Spider | None = None):
+    async def process_response(self, request: Request, response: Response):
         if response.status not in (429, 503) or request.meta.get("dont_retry"):
             return response
         wait = retry_after_seconds(response.headers.get("Retry-After", b"").decode("latin-1"))

@@ -34,7 +34,7 @@ class InflightMiddleware:
         for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
             self.crawler.signals.connect(self.item_left, signal=signal)
 
-    async def process_spider_output(self, response, result, spider=None) -> AsyncIterator:
+    async def process_spider_output(self, response, result) -> AsyncIterator:
         request = response.request
         self.open[request] = 1
         try:

@@ -5,20 +5,84 @@ the URL patterns of its article and list pages, markers that recognise its
 template on any host (mirror sites copy whole pages), and CSS selectors per
 field. `extends` inherits another profile: municipal sites share a few CMS
 templates, so a new city is a handful of lines.
+
+Profiles are checked when they load: a TOML error, a bad URL pattern, selector or
+host, an unknown `extends` or a missing folder is a ProfileError naming the file (and
+the profile, key and value), never a failure on every page of a crawl.
 """
 from __future__ import annotations
 
 import re
 import tomllib
 from dataclasses import dataclass, field, fields
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Iterable
 from urllib.parse import urlsplit
+
+from cssselect import SelectorError
+from lxml import etree
+
+from .dom import compile_selector
 
 # Read as package resources, so the profiles load from a zipped egg too (Scrapyd).
 BUNDLED_DIR = resources.files("crawler") / "profiles"
 FIELD_NAMES = ("title", "published", "source", "author", "editor", "info", "body", "noise")
 _ADDITIVE = {"noise"}
+_SELECTOR_KEYS = (*FIELD_NAMES, "markers")
+_LIST_KEYS = (*_SELECTOR_KEYS, "hosts", "article_urls", "list_urls", "start_urls", "title_suffixes")
+DEFAULT_PORTS = {"http": 80, "https": 443}
+_PROBE = etree.fromstring("<html><body/></html>")  # evaluating on it finds XPath errors compiling misses
+
+
+class ProfileError(ValueError):
+    """A profile folder or file that cannot be used; the message says which and why."""
+
+
+@lru_cache(maxsize=1024)
+def split_host(host: str) -> tuple[str, int | None]:
+    """A profile host, `example.com` or `example.com:8000` (`[::1]:8000`), as (name, port or None)."""
+    parts = urlsplit("//" + host)
+    port = parts.port  # ValueError for a port that is not a number
+    if not parts.hostname or parts.path or parts.query or parts.fragment or "@" in parts.netloc:
+        raise ValueError(f"not a host or host:port: {host!r}")
+    return parts.hostname, port
+
+
+def url_host(url: str) -> tuple[str, int | None]:
+    """The URL's host name and port (its scheme's default when it names none); ("", None) if unreadable."""
+    parts = urlsplit(url)
+    try:
+        return parts.hostname or "", parts.port or DEFAULT_PORTS.get(parts.scheme)
+    except ValueError:
+        return "", None
+
+
+def host_of(url: str) -> str:
+    """The URL's host in profile notation: the name, with `:port` when the URL writes one."""
+    parts = urlsplit(url)
+    name = parts.hostname or ""
+    name = f"[{name}]" if ":" in name else name
+    try:
+        return f"{name}:{parts.port}" if parts.port else name
+    except ValueError:
+        return name
+
+
+def host_match(hosts: Iterable[str], name: str, port: int | None) -> int:
+    """How specifically `hosts` serve host `name` on `port`: the length of the longest that
+    does, 0 for none. A host serves itself and its subdomains, on any port unless it names one."""
+    best = 0
+    for host in hosts:
+        wanted_name, wanted_port = split_host(host)
+        if (name == wanted_name or name.endswith("." + wanted_name)) and wanted_port in (None, port):
+            best = max(best, len(host))
+    return best
+
+
+def on_hosts(url: str, hosts: Iterable[str]) -> bool:
+    return host_match(hosts, *url_host(url)) > 0
 
 
 @dataclass(frozen=True)
@@ -42,8 +106,9 @@ class SiteProfile:
     abstract: bool = False
     sample_url: str = ""
 
-    def serves_host(self, host: str) -> bool:
-        return any(host == h or host.endswith("." + h) for h in self.hosts)
+    def serves_host(self, host: str, port: int | None = None) -> bool:
+        """Whether a URL on host name `host` and `port` is this profile's (see host_match)."""
+        return host_match(self.hosts, host.lower(), port) > 0
 
     def is_article_url(self, url: str) -> bool:
         return any(p.search(url) for p in self.article_urls)
@@ -76,7 +141,56 @@ def _build(raw: dict) -> SiteProfile:
     for key, value in values.items():
         if isinstance(value, list):
             values[key] = tuple(value)
-    return SiteProfile(**values)
+    try:
+        return SiteProfile(**values)
+    except TypeError as exc:  # a required key (site), missing here and in every parent
+        raise ProfileError(f"profile {raw.get('name')!r}: {exc}") from exc
+
+
+def _check(data: dict, source: object) -> None:
+    """Refuse at load what would otherwise fail on every page: a value of the wrong type, a
+    URL pattern, selector or host that does not compile. Only the file's own keys: what a
+    profile inherits was checked in its parent's file."""
+    where = f"profile {data['name']!r} ({source})"
+    for key in _LIST_KEYS:
+        value = data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ProfileError(f"{where}: {key} must be a list of strings, not {value!r}")
+    for key in ("article_urls", "list_urls"):
+        for pattern in data.get(key, ()):
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ProfileError(f"{where}: {key} pattern {pattern!r}: {exc}") from exc
+    for key in _SELECTOR_KEYS:
+        for selector in data.get(key, ()):
+            try:
+                compile_selector(selector)(_PROBE)
+            except (SelectorError, etree.XPathError) as exc:
+                raise ProfileError(f"{where}: {key} selector {selector!r}: {exc}") from exc
+    for host in data.get("hosts", ()):
+        try:
+            split_host(host)
+        except ValueError as exc:
+            raise ProfileError(f"{where}: hosts: {exc}") from exc
+
+
+def _read(path) -> dict:
+    """One profile file as a flat dict (its [fields] table merged in), checked."""
+    text = path.read_text("utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        # Python 3.11 names the line, except for an error at the very end.
+        detail = str(exc).replace("at end of document", f"at end of document, line {text.count(chr(10)) + 1}")
+        raise ProfileError(f"{path}: invalid TOML: {detail}") from exc
+    data.setdefault("name", path.name.removesuffix(".toml"))
+    table = data.pop("fields", {})
+    if not isinstance(table, dict):
+        raise ProfileError(f"{path}: [fields] must be a table")
+    data.update(table)
+    _check(data, path)
+    return data
 
 
 @dataclass
@@ -87,24 +201,29 @@ class Registry:
 
     @classmethod
     def load(cls, *dirs: Path | str) -> "Registry":
+        """The bundled profiles, then those of `dirs` (a name given again replaces the earlier one).
+
+        Raises ProfileError for a folder that does not exist or a profile that does not load."""
         raw: dict[str, dict] = {}
+        sources: dict[str, object] = {}
         for directory in (BUNDLED_DIR, *map(Path, dirs)):
             if not directory.is_dir():
-                continue
+                raise ProfileError(f"profile folder {directory} does not exist")
             toml_files = (entry for entry in directory.iterdir() if entry.name.endswith(".toml"))
             for path in sorted(toml_files, key=lambda entry: entry.name):
-                data = tomllib.loads(path.read_text("utf-8"))
-                data.setdefault("name", path.name.removesuffix(".toml"))
-                data.update(data.pop("fields", {}))
-                raw[data["name"]] = data
+                data = _read(path)
+                raw[data["name"]], sources[data["name"]] = data, path
         resolved: dict[str, dict] = {}
 
         def resolve(name: str, chain: tuple[str, ...] = ()) -> dict:
             if name in chain:
-                raise ValueError(f"profile inheritance loop: {' -> '.join(chain + (name,))}")
+                raise ProfileError(f"profile inheritance loop: {' -> '.join(chain + (name,))}")
             if name not in resolved:
                 data = raw[name]
                 parent = data.get("extends")
+                if parent is not None and parent not in raw:
+                    raise ProfileError(f"profile {name!r} ({sources[name]}) extends unknown profile {parent!r}; "
+                                       f"known: {', '.join(sorted(raw))}")
                 resolved[name] = _merge(resolve(parent, chain + (name,)), data) if parent else data
             return resolved[name]
 
@@ -121,10 +240,10 @@ class Registry:
         return [p for p in self.profiles.values() if not p.abstract]
 
     def for_url(self, url: str) -> list[SiteProfile]:
-        """Profiles serving the URL's host, most specific host first."""
-        host = (urlsplit(url).hostname or "").lower()
-        matches = [p for p in self.concrete() if p.hosts and p.serves_host(host)]
-        return sorted(matches, key=lambda p: -max(len(h) for h in p.hosts if host == h or host.endswith("." + h)))
+        """Profiles serving the URL's host (and port), most specific host first."""
+        name, port = url_host(url)
+        ranked = [(host_match(p.hosts, name, port), p) for p in self.concrete() if p.hosts]
+        return [p for length, p in sorted(ranked, key=lambda r: -r[0]) if length]
 
     def for_site(self, site: str) -> SiteProfile:
         for profile in self.concrete():

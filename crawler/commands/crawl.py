@@ -1,15 +1,26 @@
+"""Project commands, found through COMMANDS_MODULE."""
 from __future__ import annotations
 
 import argparse
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
+from scrapy.crawler import Crawler
+from scrapy.exceptions import UsageError
+
+from ..extract.profiles import ProfileError
 
 DRIFT_EXIT_CODE = 2
 
 
 class Command(ScrapyCrawl):
-    """Scrapy's crawl, plus an exit code for scheduled runs: 2 when DRIFT_FAIL is set and a
-    site profile failed on more of its pages than DRIFT_WARN_RATE allows."""
+    """Scrapy's crawl, plus:
+
+    - usage errors before the crawl starts. Scrapy 2.19 builds the spider inside the crawl's
+      asyncio task, so a bad argument or profile ends as "Task exception was never retrieved"
+      and a traceback. The spider is built once beforehand, on a crawler of its own, and what
+      it refuses (UsageError, ProfileError) is a one-line error with exit code 2;
+    - an exit code for scheduled runs: 2 when DRIFT_FAIL is set and a site profile failed on
+      more of its pages than DRIFT_WARN_RATE allows."""
 
     def _create_crawler(self, spidercls):
         crawler = super()._create_crawler(spidercls)
@@ -17,6 +28,21 @@ class Command(ScrapyCrawl):
         return crawler
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        if len(args) == 1:  # Scrapy's run() refuses the other counts
+            self.check_spider(args[0], opts.spargs)
         super().run(args, opts)
         if not self.exitcode and any(c.stats.get_value("drift/failed") for c in getattr(self, "crawlers", [])):
             self.exitcode = DRIFT_EXIT_CODE
+
+    def check_spider(self, name: str, spargs: dict[str, str]) -> None:
+        """Build the spider as the crawl will, on a throw-away Crawler (not the process's: that
+        one may install the reactor), and raise what it refuses as a UsageError."""
+        loader = self.crawler_process.spider_loader
+        try:
+            spidercls = loader.load(name)
+        except KeyError:
+            raise UsageError(f"unknown spider {name!r}; the spiders: {', '.join(sorted(loader.list()))}") from None
+        try:
+            spidercls.from_crawler(Crawler(spidercls, self.crawler_process.settings), **spargs)
+        except ProfileError as exc:
+            raise UsageError(str(exc)) from exc

@@ -11,6 +11,7 @@ from scrapy.exceptions import UsageError
 
 from ..extract import ExtractOptions, NotArticle, Registry, extract
 from ..extract.page import Page
+from ..extract.profiles import ProfileError
 
 
 class Command(ScrapyCommand):
@@ -37,10 +38,11 @@ class Command(ScrapyCommand):
         if opts.url and len(args) > 1:
             raise UsageError("--url names one page; give one PATH with it")
         settings = self.settings
-        options = ExtractOptions(
-            script=settings.get("EXTRACT_SCRIPT", "t2s"),
-            registry=Registry.load(*settings.getlist("EXTRACT_PROFILE_DIRS")),
-        )
+        try:
+            registry = Registry.load(*settings.getlist("EXTRACT_PROFILE_DIRS"))
+        except ProfileError as exc:
+            raise UsageError(str(exc)) from exc
+        options = ExtractOptions(script=settings.get("EXTRACT_SCRIPT", "t2s"), registry=registry)
         out = open(opts.output, "w", encoding="utf-8") if opts.output else sys.stdout
         try:
             for path in map(Path, args):

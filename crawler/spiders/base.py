@@ -3,29 +3,50 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
-from typing import Any, AsyncIterator, Iterable
-from urllib.parse import urlsplit
+from typing import Any, AsyncIterator, ClassVar, Iterable
 
 import scrapy
-from scrapy.exceptions import CloseSpider
+from scrapy.exceptions import CloseSpider, UsageError
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 
 from ..extract import ExtractOptions, NotArticle, Registry, SiteProfile, extract
+from ..extract.profiles import on_hosts, split_host
+
+# Arguments that are not the spider's own but are still legitimate: Spider.__init__ takes
+# `name`; Scrapy 2.19 still reads these spider attributes (crawler.py for download_delay and
+# max_concurrent_requests, the downloader middlewares for the rest), with its own
+# deprecation warning. Names starting with "_" belong to schedulers (Scrapyd passes _job
+# and _version).
+SCRAPY_ARGUMENTS = frozenset({
+    "name", "download_delay", "max_concurrent_requests", "user_agent", "download_timeout",
+    "download_maxsize", "download_warnsize", "http_user", "http_pass", "http_auth_domain",
+})
 
 
 class ArticleSpider(scrapy.Spider):
     """Starts from list pages, emits articles, follows article and list links.
 
-    Arguments: ``-a limit=N`` stops after N articles.
+    Arguments: ``-a limit=N`` stops after N articles. Any argument that is neither the
+    spider's own (`arguments`) nor Scrapy's (SCRAPY_ARGUMENTS) is a UsageError: a typo
+    must not run an unbounded crawl.
     """
 
+    #: The spider's own ``-a`` arguments, each with what it does (the refusal lists them).
+    arguments: ClassVar[dict[str, str]] = {"limit": "N, stop after N articles"}
     profile_names: tuple[str, ...] = ()
     profiles: list[SiteProfile] = []
+    link_hosts: list[str] = []
 
     def __init__(self, *args: Any, limit: str | int | None = None, **kwargs: Any) -> None:
+        # Subclasses take their own arguments by name: what reaches here is unknown or Scrapy's.
+        unknown = sorted(k for k in kwargs if k not in SCRAPY_ARGUMENTS and not k.startswith("_"))
+        if unknown:
+            known = "; ".join(f"{k} ({what})" for k, what in self.arguments.items())
+            raise UsageError(f"unknown argument{'s' * (len(unknown) > 1)} {', '.join(unknown)} for spider "
+                             f"{self.name!r}; its arguments: {known}")
         super().__init__(*args, **kwargs)
-        self.limit = int(limit) if limit else None
+        self.limit = positive_int("limit", limit) if limit is not None else None
         self.emitted = 0
 
     @classmethod
@@ -46,8 +67,15 @@ class ArticleSpider(scrapy.Spider):
 
     def use_profiles(self, profiles: list[SiteProfile]) -> None:
         self.profiles = profiles
-        self.allowed_domains = sorted({host for p in profiles for host in p.hosts})
+        self.use_hosts(host for p in profiles for host in p.hosts)
         self.start_urls = [url for p in profiles for url in p.start_urls]
+
+    def use_hosts(self, hosts: Iterable[str]) -> None:
+        """Follow links on `hosts`, each a host or host:port. Scrapy's OffsiteMiddleware matches
+        host names only (a port in allowed_domains filters every request), so allowed_domains
+        gets the bare names and the ports are checked here, when links are followed."""
+        self.link_hosts = sorted(set(hosts))
+        self.allowed_domains = sorted({split_host(host)[0] for host in self.link_hosts})
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.start_urls:
@@ -110,15 +138,27 @@ class ArticleSpider(scrapy.Spider):
         patterns = [p.pattern for profile in self.profiles for p in profile.article_urls]
         if not is_article:
             patterns += [p.pattern for profile in self.profiles for p in profile.list_urls]
-        if not patterns:
-            return
-        extractor = LinkExtractor(allow=patterns, allow_domains=self.allowed_domains or (), unique=True)
-        for link in extractor.extract_links(response):
-            yield response.follow(link.url, callback=self.parse)
+        if patterns:
+            yield from self.requests_for_links(response, patterns, self.link_hosts)
+
+    def requests_for_links(self, response: TextResponse, patterns: list[str], hosts: list[str]) -> Iterable[scrapy.Request]:
+        """The page's links that match `patterns`, on `hosts` (all hosts when empty). Not
+        LinkExtractor's allow_domains: it compares the whole host:port with each domain, so
+        a bare host would never match a link that names a port."""
+        for link in LinkExtractor(allow=patterns, unique=True).extract_links(response):
+            if not hosts or on_hosts(link.url, hosts):
+                yield response.follow(link.url, callback=self.parse)
 
 
-def hosts_of(urls: Iterable[str]) -> list[str]:
-    return sorted({urlsplit(u).hostname for u in urls if urlsplit(u).hostname})
+def positive_int(name: str, value: str | int) -> int:
+    """A spider argument that must be a whole number above 0, or a UsageError naming it."""
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise UsageError(f"{name} must be a whole number above 0, not {value!r}")
+    return number
 
 
 ARTICLE_LIKE = re.compile(

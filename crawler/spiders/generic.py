@@ -3,9 +3,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from scrapy.exceptions import UsageError
-from scrapy.linkextractors import LinkExtractor
 
-from .base import ARTICLE_LIKE, ArticleSpider, hosts_of
+from ..extract.profiles import host_of
+from .base import ARTICLE_LIKE, ArticleSpider
 
 
 class GenericSpider(ArticleSpider):
@@ -16,13 +16,18 @@ class GenericSpider(ArticleSpider):
     """
 
     name = "generic"
+    arguments = {**ArticleSpider.arguments, "urls": "URL[,URL...], the pages to start from",
+                 "url_file": "FILE, start URLs one a line (# comments)"}
 
     def __init__(self, *args, urls: str = "", url_file: str | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         given = [u.strip() for u in urls.split(",") if u.strip()]
         if url_file:
-            given += [line.strip() for line in Path(url_file).read_text("utf-8").splitlines()
-                      if line.strip() and not line.startswith("#")]
+            try:
+                lines = Path(url_file).read_text("utf-8").splitlines()
+            except (OSError, UnicodeDecodeError) as exc:
+                raise UsageError(f"generic spider cannot read url_file {url_file}: {exc}") from exc
+            given += [line.strip() for line in lines if line.strip() and not line.startswith("#")]
         bad = [u for u in given if not is_http(u)]
         if bad:
             raise UsageError(f"generic spider takes http(s) URLs only: {bad}")
@@ -38,7 +43,7 @@ class GenericSpider(ArticleSpider):
                              "(set GENERIC_ALLOW_PRIVATE=True to allow them)")
         self.profiles = []
         self.start_urls = self.given_urls
-        self.allowed_domains = hosts_of(self.given_urls)
+        self.use_hosts(filter(None, map(host_of, self.given_urls)))
 
     def refused(self, url: str) -> bool:
         return (not self.crawler.settings.getbool("GENERIC_ALLOW_PRIVATE", False)
@@ -57,11 +62,8 @@ class GenericSpider(ArticleSpider):
     def follow_links(self, response, is_article):
         if is_article:
             return
-        # URLs pushed to Redis name no domains up front: stay on the page's own host.
-        domains = self.allowed_domains or hosts_of([response.url])
-        extractor = LinkExtractor(allow=[ARTICLE_LIKE.pattern], allow_domains=domains, unique=True)
-        for link in extractor.extract_links(response):
-            yield response.follow(link.url, callback=self.parse)
+        # URLs pushed to Redis name no hosts up front: stay on the page's own host.
+        yield from self.requests_for_links(response, [ARTICLE_LIKE.pattern], self.link_hosts or [host_of(response.url)])
 
 
 def is_http(url: str) -> bool:

@@ -7,6 +7,7 @@ class MunicipalSpider(ArticleSpider):
     """City government portals: ``-a site=ziyang`` (or mianyang, ...); all of them when omitted."""
 
     name = "municipal"
+    arguments = {**ArticleSpider.arguments, "site": "a municipal profile's name or site; every city when omitted"}
 
     def __init__(self, *args, site: str | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)

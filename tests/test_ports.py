@@ -116,3 +116,9 @@ body = ["div.article"]
     assert {i["extractor"] for i in items} == {"porttest"}
     if ":" in listed:
         assert other not in result.stderr  # a profile naming a port stays on it
+
+
+def test_a_longer_host_name_ranks_above_a_port(tmp_path):
+    for name, hosts in {"sub": '["intra.portal.example"]', "port": '["portal.example:8000"]'}.items():
+        (tmp_path / f"{name}.toml").write_text(f'name = "{name}"\nsite = "test:{name}"\nhosts = {hosts}\n', "utf-8")
+    assert [p.name for p in Registry.load(tmp_path).for_url("http://intra.portal.example:8000/")] == ["sub", "port"]

@@ -70,19 +70,17 @@ def host_of(url: str) -> str:
         return name
 
 
-def host_match(hosts: Iterable[str], name: str, port: int | None) -> int:
-    """How specifically `hosts` serve host `name` on `port`: the length of the longest that
-    does, 0 for none. A host serves itself and its subdomains, on any port unless it names one."""
-    best = 0
-    for host in hosts:
-        wanted_name, wanted_port = split_host(host)
-        if (name == wanted_name or name.endswith("." + wanted_name)) and wanted_port in (None, port):
-            best = max(best, len(host))
-    return best
+def host_rank(hosts: Iterable[str], name: str, port: int | None) -> tuple[int, bool] | None:
+    """How specifically `hosts` serve host `name` on `port`, None when none does. A host serves
+    itself and its subdomains, on any port unless it names one; the longest matching name
+    ranks first, and of one name, host:port before the bare host."""
+    ranks = [(len(wanted_name), wanted_port is not None) for wanted_name, wanted_port in map(split_host, hosts)
+             if (name == wanted_name or name.endswith("." + wanted_name)) and wanted_port in (None, port)]
+    return max(ranks, default=None)
 
 
 def on_hosts(url: str, hosts: Iterable[str]) -> bool:
-    return host_match(hosts, *url_host(url)) > 0
+    return host_rank(hosts, *url_host(url)) is not None
 
 
 @dataclass(frozen=True)
@@ -107,8 +105,8 @@ class SiteProfile:
     sample_url: str = ""
 
     def serves_host(self, host: str, port: int | None = None) -> bool:
-        """Whether a URL on host name `host` and `port` is this profile's (see host_match)."""
-        return host_match(self.hosts, host.lower(), port) > 0
+        """Whether a URL on host name `host` and `port` is this profile's (see host_rank)."""
+        return host_rank(self.hosts, host.lower(), port) is not None
 
     def is_article_url(self, url: str) -> bool:
         return any(p.search(url) for p in self.article_urls)
@@ -242,8 +240,8 @@ class Registry:
     def for_url(self, url: str) -> list[SiteProfile]:
         """Profiles serving the URL's host (and port), most specific host first."""
         name, port = url_host(url)
-        ranked = [(host_match(p.hosts, name, port), p) for p in self.concrete() if p.hosts]
-        return [p for length, p in sorted(ranked, key=lambda r: -r[0]) if length]
+        ranked = [(host_rank(p.hosts, name, port), p) for p in self.concrete()]
+        return [p for rank, p in sorted((r for r in ranked if r[0]), key=lambda r: r[0], reverse=True)]
 
     def for_site(self, site: str) -> SiteProfile:
         for profile in self.concrete():

@@ -48,7 +48,7 @@ class _AlreadyLogged(logging.Filter):
         return not (record.exc_info and isinstance(record.exc_info[1], FeedFailed))
 
 
-logging.getLogger("scrapy.extensions.feedexport").addFilter(_AlreadyLogged())
+_ALREADY_LOGGED = _AlreadyLogged()
 
 
 def safe_uri(uri: str) -> str:
@@ -95,6 +95,7 @@ class FeedLedger:
         self.feeds: list[Feed] = []
         self.outstanding: dict[str, int] = {}  # URL -> remote feeds yet to store it
         self.listeners: list[Callable[[list[str]], Any]] = []
+        logging.getLogger("scrapy.extensions.feedexport").addFilter(_ALREADY_LOGGED)  # once: same object
 
     @classmethod
     def of(cls, crawler) -> "FeedLedger":
@@ -149,6 +150,7 @@ class FeedLedger:
         for feed in self.feeds:
             feed.grew, feed.checked = feed.written > feed.checked, feed.written
             current[feed.entry] = feed  # a later batch of the entry replaces the earlier
+        self.feeds = list(current.values())  # closed batches are done with: keep the loop short
         holders = [f for f in current.values() if f.filter.accepts(item)]
         expected = sum(1 for entry in self.entries.values() if entry.accepts(item))
         if not url or len(holders) < expected or any(f.error or (f.immediate and not f.grew) for f in holders):

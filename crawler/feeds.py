@@ -56,8 +56,8 @@ def safe_uri(uri: str) -> str:
     parts = urlsplit(uri)
     if not parts.password:
         return uri
-    host = f"{parts.username}@{parts.hostname}" if parts.username else parts.hostname
-    return urlunsplit(parts._replace(netloc=f"{host}:{parts.port}" if parts.port else host))
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}@{host}" if parts.username else host))
 
 
 def _item_filter(options: dict[str, Any]) -> ItemFilter:

@@ -84,9 +84,9 @@ def _storage(crawler, cls, uri):
     return build_from_crawler(cls, crawler, uri, feed_options=options)
 
 
-def _export(storages_files, item):
+def _export(files, item):
     """What FeedExporter.item_scraped does per feed, then the ledger's handler."""
-    for file in storages_files:
+    for file in files:
         file.write(json.dumps({"url": item.url}).encode() + b"\n")
 
 

@@ -74,7 +74,18 @@ SPIDER_MIDDLEWARES = {"crawler.resume.ResumeJournalMiddleware": 950}
 # JOBDIR's default file queues come back corrupt after a SIGKILL (a half-written header
 # stops the resumed crawl); SQLite queues commit every push and pop.
 SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleLifoSQLiteQueue"
-FEED_STORAGES = {"": "crawler.feeds.SafeFileFeedStorage", "file": "crawler.feeds.SafeFileFeedStorage"}
+# Every feed scheme reports what it really stored (crawler/feeds.py): an article counts as
+# seen by the dedup store only once every feed holds it, and a failed feed makes
+# `scrapy crawl` exit 3 with one error line instead of a traceback per item.
+FEED_STORAGES = {
+    "": "crawler.feeds.SafeFileFeedStorage",
+    "file": "crawler.feeds.SafeFileFeedStorage",
+    "ftp": "crawler.feeds.ReportingFTPFeedStorage",
+    "ftps": "crawler.feeds.ReportingFTPFeedStorage",
+    "s3": "crawler.feeds.ReportingS3FeedStorage",
+    "gs": "crawler.feeds.ReportingGCSFeedStorage",
+    "stdout": "crawler.feeds.ReportingStdoutFeedStorage",
+}
 
 # Distributed crawling (crawler/distributed/): set REDIS_URL (e.g. -s REDIS_URL=redis://host:6379/0)
 # and every spider runs on scrapy-redis, sharing queue, seen-filter and dedup store.

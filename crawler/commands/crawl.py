@@ -10,6 +10,7 @@ from scrapy.exceptions import UsageError
 from ..extract.profiles import ProfileError
 
 DRIFT_EXIT_CODE = 2
+FEED_FAILED_EXIT_CODE = 3
 
 
 class Command(ScrapyCrawl):
@@ -19,8 +20,9 @@ class Command(ScrapyCrawl):
       asyncio task, so a bad argument or profile ends as "Task exception was never retrieved"
       and a traceback. The spider is built once beforehand, on a crawler of its own, and what
       it refuses (UsageError, ProfileError) is a one-line error with exit code 2;
-    - an exit code for scheduled runs: 2 when DRIFT_FAIL is set and a site profile failed on
-      more of its pages than DRIFT_WARN_RATE allows."""
+    - exit codes for scheduled runs: 3 when a feed failed to store its items (stats
+      `feed/failed`, crawler/feeds.py), else 2 when DRIFT_FAIL is set and a site profile
+      failed on more of its pages than DRIFT_WARN_RATE allows."""
 
     def _create_crawler(self, spidercls):
         crawler = super()._create_crawler(spidercls)
@@ -31,7 +33,12 @@ class Command(ScrapyCrawl):
         if len(args) == 1:  # Scrapy's run() refuses the other counts
             self.check_spider(args[0], opts.spargs)
         super().run(args, opts)
-        if not self.exitcode and any(c.stats.get_value("drift/failed") for c in getattr(self, "crawlers", [])):
+        if self.exitcode:
+            return
+        stats = [c.stats for c in getattr(self, "crawlers", [])]
+        if any(s.get_value("feed/failed") for s in stats):
+            self.exitcode = FEED_FAILED_EXIT_CODE
+        elif any(s.get_value("drift/failed") for s in stats):
             self.exitcode = DRIFT_EXIT_CODE
 
     def check_spider(self, name: str, spargs: dict[str, str]) -> None:

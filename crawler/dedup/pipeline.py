@@ -2,16 +2,14 @@
 or nearly the same text (another site's repost, a mirror's Traditional copy)."""
 from __future__ import annotations
 
-import json
 import logging
 import time
-from pathlib import Path
-from urllib.parse import urlsplit
 
 from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.exceptions import DropItem, NotConfigured
 
+from ..feeds import FeedLedger, urls_in_every_feed
 from .fingerprint import Fingerprint
 from .runtime import store_for
 from .urls import url_key
@@ -44,24 +42,33 @@ class DedupPipeline:
             ttl_seconds=settings.getfloat("DEDUP_URL_TTL_DAYS", 30) * 86400 or None,
         )
         # Before any feed is opened (and an -O feed truncated): settle a killed run's rows.
-        feeds = _local_feed_paths(settings.getdict("FEEDS"))
-        kept, dropped = pipeline.store.settle_pending(_urls_in(feeds))
+        feeds = settings.getdict("FEEDS")
+        kept, dropped = pipeline.store.settle_pending(urls_in_every_feed(feeds))
         if kept or dropped:
             logger.info("dedup store: %d pending articles confirmed in the feeds, %d forgotten", kept, dropped)
-        # FeedExporter's item_scraped handler was connected first: when ours runs, the item's
-        # line is in the (unbuffered) feed file, so its rows can become permanent.
-        crawler.signals.connect(pipeline.item_written, signal=signals.item_scraped)
-        crawler.signals.connect(pipeline.commit, signal=signals.feed_slot_closed)
-        if not feeds and not settings.getdict("FEEDS"):
+        if not feeds:  # the items go wherever the project's own pipelines send them
             crawler.signals.connect(pipeline.commit, signal=signals.spider_closed)
+            return pipeline
+        # An article's rows become permanent once every feed meant for it has stored it.
+        ledger = FeedLedger.of(crawler)
+        ledger.subscribe(pipeline.store.commit_pending)
+        # FeedExporter's item_scraped handler was connected first (extensions are built
+        # before pipelines): when the ledger's runs, the item has been exported.
+        crawler.signals.connect(ledger.landed, signal=signals.item_scraped)
+        crawler.signals.connect(pipeline.forget_unstored, signal=ledger.end_signal(crawler))
         return pipeline
 
     def commit(self, *args, **kwargs) -> None:
-        """The feed holding the items is complete: their rows become permanent."""
+        """No feed: every article that passed is emitted; its rows become permanent."""
         self.store.commit_pending()
 
-    def item_written(self, item, **kwargs) -> None:
-        self.store.commit_pending([ItemAdapter(item).get("url")])
+    def forget_unstored(self, *args, **kwargs) -> None:
+        """The feeds are closed: an article some feed failed to store is not seen."""
+        _, dropped = self.store.settle_pending(set())
+        if dropped:
+            self.stats.set_value("dedup/unstored", dropped)
+            logger.warning("dedup store: %d articles not stored by every feed stay unseen: the next run emits them",
+                           dropped)
 
     def process_item(self, item):
         adapter = ItemAdapter(item)
@@ -97,28 +104,3 @@ class DedupPipeline:
                     and fingerprint.containment(candidate.signature, candidate.size) >= self.containment):
                 return "near", candidate.url
         return None, None
-
-
-def _local_feed_paths(feeds: dict) -> list[Path]:
-    paths = []
-    for uri in feeds:
-        parts = urlsplit(str(uri))
-        if parts.scheme in ("", "file") and "%(" not in str(uri):
-            paths.append(Path(parts.path if parts.scheme == "file" else str(uri)))
-    return paths
-
-
-def _urls_in(paths: list[Path]) -> set[str]:
-    """Article URLs present in JSON Lines / JSON feed files (what a killed run did write)."""
-    urls: set[str] = set()
-    for path in paths:
-        if not path.is_file():
-            continue
-        for line in path.read_text("utf-8", errors="replace").splitlines():
-            line = line.strip().rstrip(",")
-            if line.startswith("{"):
-                try:
-                    urls.add(json.loads(line)["url"])
-                except (ValueError, KeyError, TypeError):
-                    continue  # a half-written last line
-    return urls

@@ -6,10 +6,11 @@ grows with log(n), not n. The store is an interface (`DedupStore`); another back
 (e.g. Redis) implements the same methods.
 
 Crash safety: an article's rows are written *pending* when it passes the pipeline, and
-*committed* when the feed that received it closes. A run killed before that leaves
-pending rows; the next run settles them against the local feed files (rows whose URL
-is in a feed are committed, the rest deleted), so the store never holds an article the
-feed lacks, and never forgets one the feed holds.
+*committed* once every feed meant for it has stored it (crawler/feeds.py: FeedLedger); a
+failed feed leaves them pending, and they are deleted when the feeds close. A run killed
+before that leaves pending rows; the next run settles them against the local feed files
+(rows whose URL is in every feed are committed, the rest deleted), so the store never
+holds an article a feed lacks, and never forgets one the feeds hold.
 """
 from __future__ import annotations
 

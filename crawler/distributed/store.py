@@ -2,8 +2,8 @@
 
 The same lookups as the SQLite store: URL keys, exact hashes, and MinHash band keys as
 Redis sets, so a lookup is 32 set reads whatever the store's size. An article becomes
-visible to the other processes when it is committed, i.e. once its line is in this
-process's feed (crawler/dedup/pipeline.py); until then only this process sees it. A
+visible to the other processes when it is committed, i.e. once every feed of this
+process has stored it (crawler/feeds.py: FeedLedger); until then only this process sees it. A
 process killed in between leaves nothing behind that would hide the article from the
 others, and the page it was fetching is re-queued by the scheduler (scheduler.py).
 """
@@ -81,7 +81,12 @@ class RedisStore:
         return len(chosen)
 
     def settle_pending(self, written_urls: set[str]) -> tuple[int, int]:
-        return 0, 0  # nothing pending survives a process: see the module docstring
+        """Forget this process's pending articles (a run's start has none: nothing pending
+        survives a process, see the module docstring; at its end they are the ones a feed
+        failed to store)."""
+        dropped = len(self.pending)
+        self.pending.clear()
+        return 0, dropped
 
     def close(self) -> None:
         self.server.close()

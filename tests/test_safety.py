@@ -288,7 +288,7 @@ def _redis_crawl(redis_url: str, proxy: FixtureProxy, tmp_path, *settings: str) 
     return _crawl([], proxy, tmp_path, "-s", f"REDIS_URL={redis_url}", "-s", "REDIS_IDLE_BEFORE_CLOSE=1", *settings)
 
 
-def test_pushed_urls_their_redirects_and_links_never_reach_a_private_address(route_proxy, protected, redis_url, tmp_path):
+def test_pushed_urls_redirects_and_links_never_reach_a_private_address(route_proxy, protected, redis_url, tmp_path):
     public = _push(redis_url, protected.port)
     items, stderr = _redis_crawl(redis_url, route_proxy, tmp_path)
     assert protected.paths == []
@@ -307,7 +307,7 @@ def test_pushed_urls_their_redirects_and_links_never_reach_a_private_address(rou
     assert _stat(stderr, "retry/count") == 0                                  # refused, never retried
 
 
-def test_pushed_urls_their_redirects_and_links_reach_it_when_allowed(route_proxy, protected, redis_url, tmp_path):
+def test_pushed_urls_redirects_and_links_reach_it_when_allowed(route_proxy, protected, redis_url, tmp_path):
     _push(redis_url, protected.port)
     items, _ = _redis_crawl(redis_url, route_proxy, tmp_path, "-s", "GENERIC_ALLOW_PRIVATE=True")
     expected = {f"/r-{key}" for key in [*LOOPBACK, "sub"]} | {"/2024/01/01/hop.html", "/pushed-hex", "/pushed-name"}

@@ -34,6 +34,9 @@ ITEM_PIPELINES = {
 DOWNLOADER_MIDDLEWARES = {
     "crawler.dedup.middleware.SeenUrlMiddleware": 50,
     "crawler.retryafter.RetryAfterMiddleware": 560,  # sees 429 / 503 before RetryMiddleware (550)
+    # After HttpProxyMiddleware (750): it must know which requests go through a proxy; its
+    # refused lookups reach it before RetryMiddleware (550), which would retry them.
+    "crawler.safety.AddressGuardMiddleware": 760,
 }
 # The dupefilter folds ?spm=..., http/https and mobile-host variants of one page.
 REQUEST_FINGERPRINTER_CLASS = "crawler.dedup.fingerprinter.UrlKeyFingerprinter"
@@ -41,8 +44,11 @@ REQUEST_FINGERPRINTER_CLASS = "crawler.dedup.fingerprinter.UrlKeyFingerprinter"
 # JSON Lines with real characters, not \u escapes.
 FEED_EXPORT_ENCODING = "utf-8"
 
-# The generic spider refuses loopback / private addresses (and local-only names) unless allowed.
+# The generic spider connects to global addresses only (crawler/safety.py) unless allowed: IP
+# literals in any spelling and local-only names are refused per request, redirect hops included,
+# and names by the resolver Twisted connects with, so a second lookup cannot answer differently.
 GENERIC_ALLOW_PRIVATE = False
+TWISTED_DNS_RESOLVER = "crawler.safety.GuardedResolver"
 
 # Extraction: "t2s" converts Traditional to Simplified; "keep" leaves the page's script.
 EXTRACT_SCRIPT = "t2s"

@@ -1,10 +1,10 @@
-import ipaddress
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from scrapy.exceptions import UsageError
 
 from ..extract.profiles import host_of
+from ..safety import Refusals, host_refusal
 from .base import ARTICLE_LIKE, ArticleSpider
 
 
@@ -18,6 +18,8 @@ class GenericSpider(ArticleSpider):
     name = "generic"
     arguments = {**ArticleSpider.arguments, "urls": "URL[,URL...], the pages to start from",
                  "url_file": "FILE, start URLs one a line (# comments)"}
+    # URLs come from the user, Redis or the pages: crawler.safety guards every connection.
+    refuse_private_addresses = True
 
     def __init__(self, *args, urls: str = "", url_file: str | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -45,16 +47,21 @@ class GenericSpider(ArticleSpider):
         self.start_urls = self.given_urls
         self.use_hosts(filter(None, map(host_of, self.given_urls)))
 
-    def refused(self, url: str) -> bool:
-        return (not self.crawler.settings.getbool("GENERIC_ALLOW_PRIVATE", False)
-                and is_private_host(urlsplit(url).hostname or ""))
+    def refused(self, url: str) -> str | None:
+        """Why the URL's host is refused from its spelling (crawler/safety.py), unless allowed."""
+        if self.crawler.settings.getbool("GENERIC_ALLOW_PRIVATE", False):
+            return None
+        return host_refusal(urlsplit(url).hostname or "")
 
     def pushed_request(self, url: str):
-        if not is_http(url) or self.refused(url):
-            self.crawler.stats.inc_value("redis/start_urls_refused")
-            self.logger.warning("Refused a start URL pushed to Redis: %s", url)
-            return None
-        return super().pushed_request(url)
+        if not is_http(url):
+            self.logger.warning("Refused a start URL pushed to Redis (not http(s)): %s", url)
+        elif reason := self.refused(url):
+            Refusals.of(self.crawler).refuse(urlsplit(url).hostname or "", reason, url)
+        else:
+            return super().pushed_request(url)
+        self.crawler.stats.inc_value("redis/start_urls_refused")
+        return None
 
     def is_article_url(self, url: str) -> bool:
         return bool(ARTICLE_LIKE.search(url))
@@ -69,17 +76,3 @@ class GenericSpider(ArticleSpider):
 def is_http(url: str) -> bool:
     return urlsplit(url).scheme in ("http", "https")
 
-
-_LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".lan", ".home.arpa")
-
-
-def is_private_host(host: str) -> bool:
-    """Loopback, private, link-local or reserved IP literals, and local-only names."""
-    host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(_LOCAL_SUFFIXES):
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return address.is_private or address.is_loopback or address.is_link_local or address.is_reserved

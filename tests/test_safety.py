@@ -258,8 +258,9 @@ def test_given_urls_in_any_private_spelling_are_refused_at_start(protected, tmp_
     url_file.write_text("\n".join(urls[::2]), "utf-8")
     result = run_scrapy(["crawl", "generic", "-a", "urls=" + ",".join(urls[1::2]), "-a", f"url_file={url_file}",
                          "-O", str(tmp_path / "out.jsonl")], env_extra={"no_proxy": "*", "NO_PROXY": "*"})
-    refused = re.search(r"UsageError: generic spider refuses loopback and private addresses: (.*)", result.stderr)
+    refused = re.search(r"error: generic spider refuses loopback and private addresses: (.*)", result.stderr)
     assert refused, result.stderr[-3000:]
+    assert result.returncode == 2 and "Traceback" not in result.stderr  # a usage error, one line
     assert sorted(re.findall(r"'([^']+)'", refused.group(1))) == sorted(urls)
     assert protected.paths == []
 

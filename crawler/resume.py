@@ -80,6 +80,12 @@ class Journal:
         self._write("INSERT OR IGNORE INTO requests (fingerprint, url) VALUES (?, ?)", (fingerprint, request.url))
         return True
 
+    def scheduled(self, request: Request, **kwargs) -> None:
+        """Requests that bypass the filter (a spider's dont_filter links, redirects of them)
+        are journaled all the same; retries and the journal's own are known already."""
+        if request.dont_filter:
+            self.add(request)
+
     def finished(self, request: Request, **kwargs) -> None:
         """The request's page, and the pages redirected to it, need no more fetching."""
         self._finish([request, *self._redirected_from(request)])
@@ -135,6 +141,7 @@ def journal_for(crawler) -> Journal | None:
     journal = getattr(crawler, "_resume_journal", None)
     if journal is None:
         journal = crawler._resume_journal = Journal(crawler, Path(folder))
+        crawler.signals.connect(journal.scheduled, signal=signals.request_scheduled)
         crawler.signals.connect(journal.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(journal.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(journal.redirect_dropped, signal=signals.request_dropped)

@@ -165,7 +165,7 @@ class KillGate:
     def __init__(self, site: SyntheticSite) -> None:
         self.site = site
         self.first_served: set[str] = set()
-        self.fetches: Counter[str] = Counter()
+        self.fetches: Counter[str] = Counter()  # pages, not robots.txt (once per run, by design)
         self.lock = threading.Lock()
         self.reached = threading.Event()
         self.released = threading.Event()
@@ -178,7 +178,7 @@ class KillGate:
     def find(self, url: str):
         with self.lock:
             reached, released = self.reached.is_set(), self.released
-            if not reached:
+            if not reached and not url.endswith("/robots.txt"):
                 self.fetches[url] += 1
                 if "/n1/" in url and url not in self.first_served:
                     self.first_served.add(url)

@@ -129,8 +129,7 @@ class Journal:
             if unaccounted:
                 self.crawler.stats.set_value("resume/unaccounted", unaccounted)
         self.db.execute("DELETE FROM running")
-        self.commit()
-        self.db.close()
+        self.commit()  # left open: a page's last count may still land in this reactor turn
 
 
 def journal_for(crawler) -> Journal | None:

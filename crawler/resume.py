@@ -1,77 +1,201 @@
-"""Exactly-once resumes after a SIGKILL, on top of Scrapy's JOBDIR.
+"""Exactly-once resumes after a SIGKILL, on top of Scrapy's JOBDIR, with no page fetched twice
+otherwise.
 
-JOBDIR keeps the pending request queue and the seen-requests filter, but the requests in
-flight when a process is killed are lost: popped from the queue, already marked seen. This
-spider middleware journals every request the spider schedules (JOBDIR/journal.sqlite),
-marks a page done when its callback's output has been taken in full, and on resume
-schedules again what the kill may have lost:
-- pages not marked done (their links may never have been followed);
-- article pages whose article is not in the dedup store (it never reached the feed).
-A link the journal has never seen bypasses the seen-requests filter: a kill can land after
-the filter wrote a link down and before the journal did, and such a link would otherwise
-never be fetched. Links the journal knows are filtered as usual.
-Articles that did reach the feed are in the store (crawler/dedup settles a killed run's
-rows against the feed before the crawl starts) and are skipped.
+The journal (JOBDIR/journal.sqlite) lists every request the crawl has scheduled, by request
+fingerprint, and whether its page is finished. It *is* the seen-requests filter
+(`JournalDupeFilter`; Scrapy's requests.seen is not written), so a link is fetched once per
+JOBDIR, whichever pages link it. A page is finished when
+- it was handled in full: its output taken, its links queued and its items out of the
+  pipelines, 404s and callbacks that raised included (`ResumeJournalMiddleware`, outermost);
+- or its request ended in an exception: ignored (robots.txt, an already emitted article) or
+  failed after its retries (`ResumeFailureMiddleware`, engine side of every downloader
+  middleware);
+- or it redirected to a page the journal already has;
+- or the crawl finished: then nothing is left to do. What no hook saw (a downloader
+  middleware's process_response dropping the page: too many redirects, a decompression
+  bomb) is counted as `resume/unaccounted`.
+So a second run after a clean finish fetches nothing. After a clean stop (Ctrl-C, a
+CLOSESPIDER limit) Scrapy's disk queue holds what is left and the journal adds nothing.
+After a kill, Scrapy's queue is stale (its state file is written on close only), so it is
+discarded and the journal schedules again every page not finished.
+
+Why that is exactly-once. A SIGKILL loses the journal's uncommitted statements, so what
+survives is a prefix of them. For a page P and a link L it yielded, the journal writes
+"L known" before "P finished" (InflightMiddleware counts L as queued once the scheduler
+has it). In any prefix: P finished => L known, so L is finished or scheduled again; P not
+finished => P is fetched again and yields L again, which the filter passes if the prefix
+lacks L. An article page is finished only after its line is in the feed; one that is not
+may be fetched again, and the dedup store (settled against the feed) keeps its article
+from coming out twice. No statement needs to reach the disk before another file's does,
+so the journal commits in batches (`BATCH` statements or `BATCH_SECONDS`): a kill costs at
+most a batch of pages fetched again. WAL with synchronous=NORMAL: a commit is a write to
+the OS, which a killed process cannot lose (a power cut can lose the last commits, which
+is again a prefix).
 """
 from __future__ import annotations
 
+import shutil
 import sqlite3
+import time
 from pathlib import Path
-from typing import AsyncIterator
 
 from scrapy import Request, signals
+from scrapy.dupefilters import RFPDupeFilter
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.job import job_dir
 
-from .dedup.runtime import store_for
-from .dedup.urls import url_key
+from .distributed.inflight import InflightMiddleware, page_handled
+
+BATCH = 16            # statements per commit, at most
+BATCH_SECONDS = 1.0   # and at most this long uncommitted, as soon as the next statement comes
 
 
-class ResumeJournalMiddleware:
-    def __init__(self, crawler, path: Path) -> None:
+class Journal:
+    def __init__(self, crawler, folder: Path) -> None:
         self.crawler = crawler
-        self.db = sqlite3.connect(str(path))
-        self.db.execute("CREATE TABLE IF NOT EXISTS pages (url TEXT PRIMARY KEY, done INTEGER NOT NULL DEFAULT 0)")
+        self.fingerprinter = crawler.request_fingerprinter
+        self.db = sqlite3.connect(str(folder / "journal.sqlite"))
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("CREATE TABLE IF NOT EXISTS requests (fingerprint BLOB PRIMARY KEY, url TEXT NOT NULL,"
+                        " done INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID")
+        # One row while a run is open: left behind, it says the last run was killed.
+        self.db.execute("CREATE TABLE IF NOT EXISTS running (since REAL NOT NULL)")
+        self.killed = self.db.execute("SELECT 1 FROM running").fetchone() is not None
+        self.db.execute("DELETE FROM running")
+        self.db.execute("INSERT INTO running VALUES (?)", (time.time(),))
         self.db.commit()
+        self.seen = {fingerprint for (fingerprint,) in self.db.execute("SELECT fingerprint FROM requests")}
+        self.uncommitted, self.committed_at = 0, time.monotonic()
+        if self.killed:
+            # Built before the scheduler opens its queue, so this is never a queue in use.
+            shutil.rmtree(folder / "requests.queue", ignore_errors=True)
+
+    def add(self, request: Request) -> bool:
+        """Record a request on its way to the queue; False if the journal has it already."""
+        fingerprint = self.fingerprinter.fingerprint(request)
+        if fingerprint in self.seen:
+            return False
+        self.seen.add(fingerprint)
+        self._write("INSERT OR IGNORE INTO requests (fingerprint, url) VALUES (?, ?)", (fingerprint, request.url))
+        return True
+
+    def scheduled(self, request: Request, **kwargs) -> None:
+        """Requests that bypass the filter (a spider's dont_filter links, redirects of them)
+        are journaled all the same; retries and the journal's own are known already."""
+        if request.dont_filter:
+            self.add(request)
+
+    def finished(self, request: Request, **kwargs) -> None:
+        """The request's page, and the pages redirected to it, need no more fetching."""
+        self._finish([request, *self._redirected_from(request)])
+
+    def redirect_dropped(self, request: Request, **kwargs) -> None:
+        """A redirect to a page the journal has: the pages redirected from are finished."""
+        self._finish(self._redirected_from(request))
+
+    @staticmethod
+    def _redirected_from(request: Request) -> list[Request]:
+        return [Request(url) for url in request.meta.get("redirect_urls", ())]
+
+    def _finish(self, requests: list[Request]) -> None:
+        for request in requests:
+            self._write("UPDATE requests SET done = 1 WHERE fingerprint = ? AND done = 0",
+                        (self.fingerprinter.fingerprint(request),))
+
+    def _write(self, sql: str, args: tuple) -> None:
+        self.db.execute(sql, args)
+        self.uncommitted += 1
+        if self.uncommitted >= BATCH or time.monotonic() - self.committed_at >= BATCH_SECONDS:
+            self.commit()
+
+    def commit(self) -> None:
+        self.db.commit()
+        self.uncommitted, self.committed_at = 0, time.monotonic()
+
+    def spider_opened(self, spider) -> None:
+        """After a kill, schedule again every page not finished."""
+        if not self.killed:
+            return
+        urls = [url for (url,) in self.db.execute("SELECT url FROM requests WHERE done = 0")]
+        for url in urls:
+            self.crawler.engine.crawl(Request(url, callback=spider.parse, dont_filter=True))
+        self.crawler.stats.set_value("resume/rescheduled", len(urls))
+        spider.logger.info("Resuming after a kill: %d unfinished pages scheduled again", len(urls))
+
+    def spider_closed(self, spider, reason: str) -> None:
+        if reason == "finished":
+            unaccounted = self.db.execute("UPDATE requests SET done = 1 WHERE done = 0").rowcount
+            if unaccounted:
+                self.crawler.stats.set_value("resume/unaccounted", unaccounted)
+        self.db.execute("DELETE FROM running")
+        self.commit()  # left open: a page's last count may still land in this reactor turn
+
+
+def journal_for(crawler) -> Journal | None:
+    """The crawler's journal, opened once; None without JOBDIR or with RESUME_JOURNAL_ENABLED off."""
+    folder = job_dir(crawler.settings)
+    if not folder or not crawler.settings.getbool("RESUME_JOURNAL_ENABLED", True):
+        return None
+    journal = getattr(crawler, "_resume_journal", None)
+    if journal is None:
+        journal = crawler._resume_journal = Journal(crawler, Path(folder))
+        crawler.signals.connect(journal.scheduled, signal=signals.request_scheduled)
+        crawler.signals.connect(journal.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(journal.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(journal.redirect_dropped, signal=signals.request_dropped)
+    return journal
+
+
+class JournalDupeFilter(RFPDupeFilter):
+    """DUPEFILTER_CLASS: with a journal, the journal is the seen-requests filter; without
+    one (no JOBDIR, or on Redis where the add-on replaces it), Scrapy's own."""
+
+    journal: Journal | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler) -> RFPDupeFilter:
+        journal = journal_for(crawler)
+        if journal is None:
+            return super().from_crawler(crawler)
+        dupefilter = cls(None, crawler.settings.getbool("DUPEFILTER_DEBUG"), fingerprinter=crawler.request_fingerprinter)
+        dupefilter.journal = journal
+        return dupefilter
+
+    def request_seen(self, request: Request) -> bool:
+        if self.journal is None:
+            return super().request_seen(request)
+        return not self.journal.add(request)
+
+
+class ResumeJournalMiddleware(InflightMiddleware):
+    """Outermost spider middleware (engine side of HttpErrorMiddleware, so 404s count):
+    a page handled in full is finished."""
 
     @classmethod
     def from_crawler(cls, crawler) -> "ResumeJournalMiddleware":
-        folder = job_dir(crawler.settings)
-        if not folder or not crawler.settings.getbool("RESUME_JOURNAL_ENABLED", True):
+        journal = journal_for(crawler)
+        if journal is None:
             raise NotConfigured
-        middleware = cls(crawler, Path(folder) / "journal.sqlite")
-        crawler.signals.connect(middleware.request_scheduled, signal=signals.request_scheduled)
-        crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
+        middleware = super().from_crawler(crawler)
+        crawler.signals.connect(journal.finished, signal=page_handled)
         return middleware
 
-    def request_scheduled(self, request: Request, spider) -> None:
-        self.db.execute("INSERT OR IGNORE INTO pages (url) VALUES (?)", (request.url,))
-        self.db.commit()
 
-    async def process_spider_output(self, response, result) -> AsyncIterator:
-        async for output in result:
-            if isinstance(output, Request) and not output.dont_filter and not self._known(output.url):
-                output = output.replace(dont_filter=True)
-            yield output
-        self.db.execute("UPDATE pages SET done = 1 WHERE url = ?", (response.request.url,))
-        self.db.commit()
+class ResumeFailureMiddleware:
+    """Downloader middleware, engine side of the others (RetryMiddleware has given up by
+    the time it sees an exception): a request that ends in an exception is finished."""
 
-    def _known(self, url: str) -> bool:
-        return self.db.execute("SELECT 1 FROM pages WHERE url = ?", (url,)).fetchone() is not None
+    def __init__(self, journal: Journal) -> None:
+        self.journal = journal
 
-    def spider_opened(self, spider) -> None:
-        """Schedule again what a killed run may have lost."""
-        store = store_for(self.crawler) if self.crawler.settings.getbool("DEDUP_ENABLED", True) else None
-        is_article = getattr(spider, "is_article_url", lambda url: False)
-        again = []
-        for url, done in self.db.execute("SELECT url, done FROM pages"):
-            if is_article(url):
-                if store is None or not store.url_seen(url_key(url)):
-                    again.append(url)
-            elif not done:
-                again.append(url)
-        for url in again:
-            self.crawler.engine.crawl(Request(url, callback=spider.parse, dont_filter=True))
-        if again:
-            self.crawler.stats.set_value("resume/rescheduled", len(again))
-            spider.logger.info("Resuming: %d pages scheduled again that the last run may have lost", len(again))
+    @classmethod
+    def from_crawler(cls, crawler) -> "ResumeFailureMiddleware":
+        journal = journal_for(crawler)
+        if journal is None:
+            raise NotConfigured
+        return cls(journal)
+
+    def process_exception(self, request: Request, exception: Exception) -> None:
+        self.journal.finished(request)
+        return None

@@ -13,6 +13,9 @@ import re
 import signal
 import subprocess
 import sys
+import threading
+import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,7 +66,7 @@ class Drill:
     name: str
     tried: int = 0
     crashes: int = 0
-    lost: int = 0
+    lost: int | None = 0  # None: cannot say, the crawl did not finish
     duplicates: int = 0
     notes: list[str] = field(default_factory=list)
 
@@ -124,8 +127,15 @@ def _scrapy(args: list[str], proxy: FixtureProxy, **popen) -> subprocess.Popen:
                             env={**os.environ, **proxy.proxy_env()}, text=True, **popen)
 
 
-def _urls(path: Path) -> list[str]:
-    return [json.loads(line)["url"] for line in path.read_text("utf-8").splitlines()] if path.exists() else []
+def _urls(path: Path) -> tuple[list[str], int]:
+    """The URLs in a JSON Lines feed, and how many of its lines are half-written."""
+    urls, broken = [], 0
+    for line in path.read_text("utf-8").splitlines() if path.exists() else []:
+        try:
+            urls.append(json.loads(line)["url"])
+        except ValueError:
+            broken += 1
+    return urls, broken
 
 
 def fault_drill(workdir: Path) -> tuple[Drill, str]:
@@ -141,44 +151,93 @@ def fault_drill(workdir: Path) -> tuple[Drill, str]:
     finally:
         proxy.shutdown()
     drill = Drill("faulty site", tried=len(FAULTS), crashes=int(process.returncode != 0))
-    emitted = _urls(out)
+    emitted, _ = _urls(out)
     drill.lost = len(site.fetchable() - set(emitted))
     drill.duplicates = len(emitted) - len(set(emitted))
     return drill, log
 
 
-def resume_drill(workdir: Path, articles: int = 240, seed: int = 11, max_runs: int = 15) -> tuple[Drill, int]:
-    """A JOBDIR crawl SIGKILLed at random moments and resumed until it finishes by itself.
-    Returns the drill (tried = runs) and how many times it was killed."""
+class KillGate:
+    """The kill drill's site. Once the running crawl has been served `quota` articles that
+    no run was served before, every further request waits until the drill has killed it:
+    each killed run made that much progress, however fast or slow the machine is."""
+
+    def __init__(self, site: SyntheticSite) -> None:
+        self.site = site
+        self.first_served: set[str] = set()
+        self.fetches: Counter[str] = Counter()  # pages, not robots.txt (once per run, by design)
+        self.lock = threading.Lock()
+        self.reached = threading.Event()
+        self.released = threading.Event()
+
+    def start_run(self, quota: int) -> None:
+        with self.lock:
+            self.quota, self.new = quota, 0
+            self.reached, self.released = threading.Event(), threading.Event()
+
+    def find(self, url: str):
+        with self.lock:
+            reached, released = self.reached.is_set(), self.released
+            if not reached and not url.endswith("/robots.txt"):
+                self.fetches[url] += 1
+                if "/n1/" in url and url not in self.first_served:
+                    self.first_served.add(url)
+                    self.new += 1
+                    if self.new >= self.quota:
+                        self.reached.set()
+        if reached:
+            released.wait()
+            return None  # for a crawl that is dead by now
+        return self.site.find(url)
+
+
+def resume_drill(workdir: Path, articles: int = 100, seed: int = 11, quota: tuple[int, int] = (15, 30),
+                 run_timeout: float = 300) -> tuple[Drill, int]:
+    """A JOBDIR crawl SIGKILLed after a random number (`quota`) of new articles, resumed until it
+    finishes by itself. Every killed run progressed, so it finishes within articles / quota[0] + 1
+    runs; if not, the drill says it did not finish (lost is None). Returns the drill (tried = runs)
+    and how many times it was killed."""
     site = SyntheticSite(articles)
     expected = {f"http://{key}" for key in site.pages if "/n1/" in key}
-    proxy = FixtureProxy(site, delay=0.01).start_in_thread()
-    out, rng, kills = workdir / "resume.jsonl", random.Random(seed), 0
+    gate = KillGate(site)
+    proxy = FixtureProxy(gate).start_in_thread()
+    out, rng, kills, finished = workdir / "resume.jsonl", random.Random(seed), 0, False
     args = ["crawl", "people", "-o", f"{out}:jsonlines", "-s", f"JOBDIR={workdir / 'job'}",
             "-s", f"DEDUP_STORE_PATH={workdir / 'resume.sqlite'}", "-s", "AUTOTHROTTLE_ENABLED=False",
-            "-s", "CONCURRENT_REQUESTS=8", "-s", "LOG_LEVEL=INFO"]
+            "-s", "CONCURRENT_REQUESTS=8", "-s", "LOG_LEVEL=INFO", "-s", f"LOG_FILE={workdir / 'resume.log'}"]
     drill = Drill("kill -9 and resume")
     try:
-        for _ in range(max_runs):
+        for _ in range(articles // quota[0] + 2):
             drill.tried += 1
+            gate.start_run(rng.randint(*quota))
             process = _scrapy(args, proxy, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            try:
-                process.wait(timeout=rng.uniform(1.0, 3.0))
+            deadline = time.monotonic() + run_timeout  # a safety bound, not a guess at the speed
+            while not gate.reached.wait(0.1) and process.poll() is None and time.monotonic() < deadline:
+                pass
+            if process.poll() is not None:
                 drill.crashes += int(process.returncode != 0)
+                finished = process.returncode == 0
+                if finished:
+                    break
+                continue
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+            gate.released.set()
+            if not gate.reached.is_set():
+                drill.notes.append(f"run {drill.tried} stalled for {run_timeout:.0f} s")
                 break
-            except subprocess.TimeoutExpired:
-                process.send_signal(signal.SIGKILL)
-                process.wait()
-                kills += 1
-        else:
-            drill.notes.append("the crawl never finished")
+            kills += 1
     finally:
+        gate.released.set()
         proxy.shutdown()
-    try:
-        emitted = _urls(out)
-    except ValueError:
-        drill.notes.append("a half-written line in the output")
-        emitted = []
-    drill.lost = len(expected - set(emitted))
+    emitted, broken = _urls(out)
+    if broken and finished:  # a killed last run may leave one; the next run would cut it
+        drill.notes.append(f"{broken} half-written lines in the output")
     drill.duplicates = len(emitted) - len(set(emitted))
+    if finished:
+        drill.lost = len(expected - set(emitted))
+    else:
+        drill.lost = None
+        drill.notes.append(f"did not finish in {drill.tried} runs ({len(set(emitted) & expected)} of {articles} articles so far)")
+    drill.notes.append(f"killed {kills} times; {sum(n > 1 for n in gate.fetches.values())} pages fetched again")
     return drill, kills

@@ -32,6 +32,7 @@ ITEM_PIPELINES = {
     "crawler.dedup.pipeline.DedupPipeline": 300,
 }
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.resume.ResumeFailureMiddleware": 10,  # the JOBDIR journal: see "Resumable crawls" below
     "crawler.dedup.middleware.SeenUrlMiddleware": 50,
     "crawler.retryafter.RetryAfterMiddleware": 560,  # sees 429 / 503 before RetryMiddleware (550)
     # After HttpProxyMiddleware (750): it must know which requests go through a proxy; its
@@ -74,9 +75,12 @@ DRIFT_WARN_RATE = 0.3
 DRIFT_MIN_PAGES = 10
 DRIFT_FAIL = False
 
-# Resumable crawls: with JOBDIR set, a journal re-schedules what a killed run lost
-# (crawler/resume.py), and local feed files lose a half-written last line before appending.
-SPIDER_MIDDLEWARES = {"crawler.resume.ResumeJournalMiddleware": 950}
+# Resumable crawls: with JOBDIR set, a journal is the seen-requests filter, knows which pages
+# are finished and schedules again what a killed run lost (crawler/resume.py); local feed files
+# lose a half-written last line before appending. Both middlewares sit on the engine side of
+# every other, to see every page's outcome (404s, ignored and failed requests included).
+SPIDER_MIDDLEWARES = {"crawler.resume.ResumeJournalMiddleware": 10}
+DUPEFILTER_CLASS = "crawler.resume.JournalDupeFilter"
 # JOBDIR's default file queues come back corrupt after a SIGKILL (a half-written header
 # stops the resumed crawl); SQLite queues commit every push and pop.
 SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleLifoSQLiteQueue"

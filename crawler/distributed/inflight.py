@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import AsyncIterator
 
 from scrapy import Request, signals
+from scrapy.utils.asyncio import call_later
 
 # Sent with the request once a page is handled in full; the scheduler listens.
 page_handled = object()
@@ -11,21 +12,25 @@ page_handled = object()
 
 class InflightMiddleware:
     """Outermost spider middleware: clears a page's in-flight record once its output is
-    taken in full (links queued on Redis) and each of its items has left the pipelines.
+    taken in full, each of its links is queued and each of its items has left the pipelines.
 
     Until then a SIGKILL leaves the record behind and another worker fetches the page
-    again; after it, the article is in this worker's feed and the dedup store."""
+    again; after it, the article is in this worker's feed and the dedup store. The JOBDIR
+    journal (crawler/resume.py) marks pages finished on the same signal."""
 
     def __init__(self, crawler) -> None:
         self.crawler = crawler
-        # What a page still has open: its output until taken in full, plus each of its
-        # items until it leaves the pipelines. At 0 the page is handled.
+        # What a page still has open: its output until taken in full, each of its links
+        # until the scheduler has it, each of its items until it leaves the pipelines.
+        # At 0 the page is handled.
         self.open: dict[Request, int] = {}
+        self.links: dict[Request, Request] = {}  # link -> the page that yielded it
 
     @classmethod
     def from_crawler(cls, crawler) -> "InflightMiddleware":
         middleware = cls(crawler)
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(middleware.link_scheduled, signal=signals.request_scheduled)
         return middleware
 
     def spider_opened(self, spider) -> None:
@@ -39,11 +44,21 @@ class InflightMiddleware:
         self.open[request] = 1
         try:
             async for output in result:
-                if not isinstance(output, Request):
-                    self.open[request] += 1
+                self.open[request] += 1
+                if isinstance(output, Request):
+                    self.links[output] = request
                 yield output
         finally:
             self._close_one(request)
+
+    def link_scheduled(self, request: Request, **kwargs) -> None:
+        page = self.links.pop(request, None)
+        if page is not None:
+            # The scraper takes a page's output in full before it schedules the links
+            # (it queues them for CONCURRENT_ITEMS workers), and engine.crawl sends this
+            # signal before it hands the link to the scheduler: the link counts as queued
+            # once that call has returned.
+            call_later(0, self._close_one, page)
 
     def item_left(self, item, response, spider, **kwargs) -> None:
         request = getattr(response, "request", None)

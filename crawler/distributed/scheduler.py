@@ -215,23 +215,25 @@ class RecoveringScheduler(Scheduler):
         if now - self.last_recovery < 1:
             return 0
         self.last_recovery = now
-        recovered = 0
+        recovered: list[str] = []
         for worker in self._workers():
             if worker == self.worker or self.server.exists(self._key("worker", worker)):
                 continue
             recovered += self._requeue(worker)
             self.server.srem(self._key("workers"), worker)
         if recovered:
-            self.stats.inc_value("redis/recovered_requests", recovered)
-            self.spider.logger.warning("Re-queued %d pages a dead worker had in flight", recovered)
-        return recovered
+            self.stats.inc_value("redis/recovered_requests", len(recovered))
+            # The URLs too: they are the only pages a dead worker can cause to be fetched twice.
+            self.spider.logger.warning("Re-queued %d pages a dead worker had in flight: %s",
+                                       len(recovered), " ".join(recovered))
+        return len(recovered)
 
-    def _requeue(self, worker: str) -> int:
-        """Put a worker's in-flight pages back on the shared queue."""
+    def _requeue(self, worker: str) -> list[str]:
+        """Put a worker's in-flight pages back on the shared queue; return their URLs."""
         key = self._key("inflight", worker)
-        pages = self.server.hvals(key)
-        for encoded in pages:
+        requests = [self.queue._decode_request(encoded) for encoded in self.server.hvals(key)]
+        for request in requests:
             # Already in the seen-filter: only dont_filter gets it queued again.
-            self.queue.push(self.queue._decode_request(encoded).replace(dont_filter=True))
+            self.queue.push(request.replace(dont_filter=True))
         self.server.delete(key)
-        return len(pages)
+        return [request.url for request in requests]

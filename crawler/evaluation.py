@@ -74,7 +74,7 @@ def date_match(predicted: str | None, gold: str | None) -> bool:
 
 # Names are compared as sets: '林小川、苏禾', '苏禾 林小川' and '林小川,苏禾' are one answer.
 _NAME_SEPARATORS = re.compile(r"[\s、，,;；/|｜&＆]+")
-# A CMS's internal editor code beside a name ('王晓武_NN5678', '杜智 PX209') is not part of
+# A CMS's internal editor code beside a name ('苏禾_NN5678', '苏禾 PX101') is not part of
 # the name: both spellings count as the name; a bare code is compared as it is.
 _EDITOR_CODE = re.compile(r"^[A-Za-z]{1,5}\d{2,}$")
 

@@ -48,7 +48,7 @@ STRONG_EDITOR_LABEL = re.compile(rf"(?:{_alternation(STRONG_EDITOR_WORDS)}){_SEP
 _NAME = rf"(?:[{_CJK}]{{1,5}}(?:[·・][{_CJK}]{{1,8}})*|[A-Za-z][A-Za-z.\-]*)"
 _NAMES = rf"{_NAME}(?:[\s、，,&＆]+{_NAME}){{0,7}}"
 _ROLE = r"(?:特约|见习|实习|首席|融媒体)?(?:记者|通讯员|实习生|专栏作者|作者|执笔|撰文|撰稿|采写|新闻发言人)"
-# The outlet before a role: 本报 / 新京报 / 《周刊》 / 新华日报·交汇点 / 某某网某某频道.
+# The outlet before a role: 本报 / 新京报 / 《周刊》 / 某某日报·客户端 / 某某网某某频道.
 _OUTLET = rf"[{_CJK}·《》]{{0,16}}\s*"
 _REPORTER_PREFIX = re.compile(rf"^{_OUTLET}{_ROLE}\s*[:：/]?\s*")
 _CREDIT_WORDS = {"文", "图", "文图", "图文", "摄", "摄影", "报道", "供图", "整理", "视频", "整合", "采写", "编译", "综合"}
@@ -56,7 +56,7 @@ _TRAILING_CREDIT = re.compile(r"\s+(?:文/图|图/文|文图|摄影|摄|报道|�
 _ROLE_TOKEN = re.compile(rf"^{_OUTLET}{_ROLE}$")
 _NAME_SPLIT = re.compile(r"\s*[、，,;；&＆]\s*|\s+(?:文/图|图/文)$")
 _NAMES_ONLY = re.compile(rf"^{_NAMES}[\s)）]*$")
-# A CMS's internal code glued to an editor's name: 苏禾_NN5678, 苏禾 PX209.
+# A CMS's internal code glued to an editor's name: 苏禾_NN5678, 苏禾 PX101.
 _CODE_SUFFIX = re.compile(r"_[A-Za-z]{1,5}\d+$")
 _CODE = re.compile(r"^[A-Za-z]{1,5}\d{2,}$")
 _GLUED_COUNTER = r"浏览次数|阅读次数|点击数|点击量|阅读量|浏览量"
@@ -64,11 +64,15 @@ _GLUED_COUNTER = r"浏览次数|阅读次数|点击数|点击量|阅读量|浏�
 _GLUED = re.compile(
     rf"(?:19|20)\d{{2}}\s*[-/.年]\s*\d{{1,2}}.*$|(?:调整字体|字体|字号|【?\s*大\s*中\s*小|打印|分享|收藏|举报|参与互动|我要评论|我有话说|{_GLUED_COUNTER}).*$"
 )
-# An affiliation glued to a name, as op-ed credits print them: 林小川北京大学经济学院教授.
+# An affiliation glued to a name, as op-ed credits print them: 林小川某某大学经济学院教授.
 _AFFILIATION = re.compile(
-    rf"^(?P<name>[{_CJK}]{{2,3}}?)(?P<rest>(?:中国|北京|上海|天津|重庆|清华|复旦|南京|浙江|武汉|中山|南开|厦门|人民|国家|国务院|"
-    rf"中央|中共|全国|社会|首都|对外|[{_CJK}]{{2}}[省市])[{_CJK}]*(?:大学|学院|研究院|研究所|研究中心|中心|委员会|协会|学会|银行|集团|报社)"
-    rf"[{_CJK}]*)$"
+    rf"^[{_CJK}]{{2,}}?(?:大学|学院|研究院|研究所|研究中心|中心|委员会|协会|学会|银行|集团|报社)[{_CJK}]*$"
+)
+# Where the affiliation starts is told by a common first word; else the name is taken as
+# three characters, the commonest length of a Chinese name.
+_INSTITUTION_HEAD = re.compile(
+    rf"^(?:中国|北京|上海|天津|重庆|清华|复旦|南京|浙江|武汉|中山|南开|厦门|人民|国家|国务院|中央|中共|全国|社会|首都|对外"
+    rf"|[{_CJK}]{{2}}[省市])"
 )
 _PAIRS = {")": "(", "）": "（", "]": "[", "】": "【"}
 
@@ -201,8 +205,7 @@ def _names(value: str | None) -> str | None:
             continue
         for token in stripped.split():
             token = _CODE_SUFFIX.sub("", token)
-            affiliated = _AFFILIATION.match(token)
-            token = affiliated.group("name") if affiliated else token
+            token = _without_affiliation(token)
             if token and token not in _CREDIT_WORDS and not _ROLE_TOKEN.match(token):
                 tokens.append(token)
     names: list[str] = []
@@ -217,6 +220,15 @@ def _names(value: str | None) -> str | None:
                              for n in people):
         return None
     return "、".join(people)
+
+
+def _without_affiliation(token: str) -> str:
+    if len(token) <= 5:
+        return token
+    for size in (2, 3):
+        if _AFFILIATION.match(token[size:]) and _INSTITUTION_HEAD.match(token[size:]):
+            return token[:size]
+    return token[:3] if _AFFILIATION.match(token[3:]) else token
 
 
 # A credit closing a paragraph: '…（绵阳日报社融媒体记者 甲乙 丙丁）', '（文/图 甲乙）'.

@@ -159,14 +159,15 @@ def credits(
     source = labelled_field(page, profile.source if profile else (), infos, bylines.source_from, bylines.source_label)
     author = labelled_field(page, (profile.author if profile else ()) + author_selectors, infos,
                             bylines.author_of_element, bylines.author_from)
-    editor = labelled_field(page, profile.editor if profile else (), infos, bylines.editor_from, bylines.editor_from)
+    editor = labelled_field(page, profile.editor if profile else (), infos, bylines.editor_from,
+                            bylines.strong_editor_from)
     if title_element is not None:
         source = source or _classed(title_element, _SOURCE_CLASS, bylines.source_from) or _dated_source(infos)
         author = author or _classed(title_element, _AUTHOR_CLASS, bylines.author_of_element)
     if not editor and profile is None:
         heading = dom.text_of(title_element) if title_element is not None else None
         editor = next(filter(None, map(bylines.strong_editor_from, _lines_after(page, heading))), None)
-    return source, author, editor
+    return source, author, editor or next(filter(None, map(bylines.editor_from, infos)), None)
 
 
 def remaining(
@@ -268,7 +269,8 @@ def _hidden_itself(element: etree._Element) -> bool:
     return element.get("hidden") is not None or bool(_HIDDEN_STYLE.search(element.get("style") or ""))
 
 
-_LD_JSON = etree.XPath("//script[@type='application/ld+json']/text()")
+# Read from the page's text: the parsed tree holds no scripts (dom.parse drops them).
+_LD_JSON = re.compile(r"<script[^>]+application/ld\+json[^>]*>(.*?)</script>", re.IGNORECASE | re.DOTALL)
 # A site or outlet named where a person should be: 某某网, 某某日报, chinanews.
 _OUTLET_NAME = re.compile(r"(?:网|报|社|台|新闻|频道|中心|杂志|周刊|客户端|号)$|^[a-z0-9.\-]+$")
 
@@ -286,7 +288,7 @@ def _meta_author(page: Page, source: str | None) -> str | None:
 
 
 def _ld_authors(page: Page) -> Iterator[str]:
-    for script in _LD_JSON(page.root):
+    for script in _LD_JSON.findall(page.text):
         try:
             data = json.loads(script)
         except ValueError:

@@ -278,3 +278,17 @@ def test_source_values_cleaned(text, expected):
 ])
 def test_author_values_cleaned(text, expected):
     assert author_from(text) == expected
+
+
+@pytest.mark.parametrize("text,reader,expected", [
+    case("empty-author-then-editor", "作者： 责任编辑：林小川", author_from, None),
+    case("editor-after-empty-author", "作者： 责任编辑：林小川", editor_from, "林小川"),
+    case("empty-source-then-author", "来源： 作者：林小川", source_from, None),
+    case("role-words-are-not-names", "编辑/排版：林小川", editor_from, None),
+])
+def test_an_empty_label_takes_nothing_from_the_next(text, reader, expected):
+    assert reader(text) == expected
+
+
+def test_a_place_in_closing_brackets_is_not_a_person():
+    assert closing_credit_author("全文的最后一句。(北京)", last=True) is None

@@ -115,3 +115,18 @@ def test_published_at_is_the_pages_own_time(info, published, raw):
     is shown; never a comment's or a related story's time printed further down."""
     article = extract(page(info, after=COMMENTS), URL)
     assert (article.published_at, article.published_at_raw) == (published, raw)
+
+
+@pytest.mark.parametrize("info", [
+    "<span>2024-05-10 08:31 来自某某省</span>",
+    "<span>2024-05-10 08:31 北京</span>",
+], ids=["posted-from", "bare-place"])
+def test_where_it_was_posted_from_is_not_the_source(info):
+    assert extract(page(info), URL).source is None
+
+
+def test_hidden_time_is_not_the_pages_time():
+    info = "<span class='time' style='display:none'>2024-05-09 23:59</span>"
+    # A body long enough that the time after it is past the header's lines: found by its class.
+    article = extract(page(info, PROSE * 4, after="<p class='pubtime'>2024-05-10 08:31</p>"), URL)
+    assert article.published_at == "2024-05-10T08:31:00+08:00"

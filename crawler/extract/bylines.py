@@ -31,7 +31,9 @@ def _alternation(words) -> str:
 
 
 _ANY_LABEL = _alternation(SOURCE_WORDS + EDITOR_WORDS + _AUTHOR_WORDS + _OTHER_WORDS)
-_SEP = r"\s*[:：]\s*"
+# A label with nothing after it (作者： 责任编辑：甲乙) has no value: the next label is not one.
+_EMPTY = rf"(?!(?:{_ANY_LABEL})\s*[:：/])"
+_SEP = rf"\s*[:：]\s*{_EMPTY}"
 # Where a value ends: two spaces, another label, a view counter, a pipe, a glued date.
 _STOP = (rf"(?=\s{{2,}}|\s*(?:{_ANY_LABEL})\s*[:：]|\s+(?:来源|作者|记者|编辑|责编|浏览|点击|发布|时间|字号|日期)"
          r"|浏览次数|阅读次数|点击数|点击量|阅读量|浏览量|[|｜]|$)")
@@ -39,9 +41,10 @@ _STOP = (rf"(?=\s{{2,}}|\s*(?:{_ANY_LABEL})\s*[:：]|\s+(?:来源|作者|记者|
 SOURCE_LABEL = re.compile(rf"(?<![图片素材视频数据资料])(?:{_alternation(SOURCE_WORDS)}){_SEP}(?P<v>.+?){_STOP}")
 # A bare 文 is a label only where no character comes before it (原文：… is not a byline).
 AUTHOR_LABEL = re.compile(
-    rf"(?:文/图|图/文|(?<![{_CJK}])文|{_alternation(w for w in _AUTHOR_WORDS if w != '文')})\s*[:：/]\s*(?P<v>.+?){_STOP}"
+    rf"(?:文/图|图/文|(?<![{_CJK}])文|{_alternation(w for w in _AUTHOR_WORDS if w != '文')})\s*[:：/]\s*{_EMPTY}"
+    rf"(?P<v>.+?){_STOP}"
 )
-EDITOR_LABEL = re.compile(rf"(?:{_alternation(EDITOR_WORDS)})\s*[:：/]\s*(?P<v>.+?){_STOP}")
+EDITOR_LABEL = re.compile(rf"(?:{_alternation(EDITOR_WORDS)})\s*[:：/]\s*{_EMPTY}(?P<v>.+?){_STOP}")
 STRONG_EDITOR_LABEL = re.compile(rf"(?:{_alternation(STRONG_EDITOR_WORDS)}){_SEP}(?P<v>.+?){_STOP}")
 
 # A name: Chinese of up to five characters, or a transliteration with ·, or Latin words.
@@ -52,6 +55,7 @@ _ROLE = r"(?:特约|见习|实习|首席|融媒体)?(?:记者|通讯员|实习�
 _OUTLET = rf"[{_CJK}·《》]{{0,16}}\s*"
 _REPORTER_PREFIX = re.compile(rf"^{_OUTLET}{_ROLE}\s*[:：/]?\s*")
 _CREDIT_WORDS = {"文", "图", "文图", "图文", "摄", "摄影", "报道", "供图", "整理", "视频", "整合", "采写", "编译", "综合"}
+_NOT_NAMES = _CREDIT_WORDS | set(EDITOR_WORDS) | set(_OTHER_WORDS) | set(SOURCE_WORDS)
 _TRAILING_CREDIT = re.compile(r"\s+(?:文/图|图/文|文图|摄影|摄|报道|供图|整合|整理)\s*$")
 _ROLE_TOKEN = re.compile(rf"^{_OUTLET}{_ROLE}$")
 _NAME_SPLIT = re.compile(r"\s*[、，,;；&＆]\s*|\s+(?:文/图|图/文)$")
@@ -206,7 +210,7 @@ def _names(value: str | None) -> str | None:
         for token in stripped.split():
             token = _CODE_SUFFIX.sub("", token)
             token = _without_affiliation(token)
-            if token and token not in _CREDIT_WORDS and not _ROLE_TOKEN.match(token):
+            if token and token not in _NOT_NAMES and not _ROLE_TOKEN.match(token):
                 tokens.append(token)
     names: list[str] = []
     for token in tokens:
@@ -237,8 +241,14 @@ CLOSING_CREDIT = re.compile(
 )
 # Names alone in the last paragraph's closing brackets: '…（甲乙 丙丁）', '…(甲乙)'.
 _CLOSING_NAMES = re.compile(rf"[（(]\s*(?P<v>[{_CJK}]{{2,3}}(?:[\s、]+[{_CJK}]{{2,3}}){{0,3}})\s*[)）][。.]?\s*$")
-# An outlet, place or office in brackets is not a person: （新华社）, （德清县发改局）, （完）.
-_NOT_PERSON = re.compile(rf"(?:[社网报台局委办厅院会站所省市县区镇村部处队组团]|中心|新闻|公司|完|图|摄|组图)$")
+# Provinces and the largest cities, as bylines and info lines print them beside names.
+PLACE = re.compile(
+    r"^(?:北京|天津|上海|重庆|河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北|湖南|广东|海南|四川|贵州"
+    r"|云南|陕西|甘肃|青海|台湾|内蒙古|广西|西藏|宁夏|新疆|香港|澳门|广州|深圳|武汉|成都|杭州|南京|西安|沈阳|长沙|郑州|济南"
+    r"|青岛|大连|厦门|苏州|哈尔滨|长春|昆明|南宁|福州|合肥|南昌|太原|石家庄|兰州|贵阳|海口|拉萨|银川|西宁|乌鲁木齐|呼和浩特)$"
+)
+# An outlet, place or office in brackets is not a person: （新华社）, （某某县发改局）, （完）, （北京）.
+_NOT_PERSON = re.compile(rf"(?:[社网报台局委办厅院会站所省市县区镇村部处队组团]|中心|新闻|公司|完|图|摄|组图)$|{PLACE.pattern}")
 
 
 def closing_credit_author(paragraph: str, last: bool = False) -> str | None:

@@ -120,7 +120,7 @@ def published(
             value = dates.parse_date(raw)
             if value:
                 return value, raw
-    shown = [dom.text_of(e) for e in page.select(_DATE_ELEMENTS[0])]
+    shown = [dom.text_of(e) for e in page.select(_DATE_ELEMENTS[0]) if not hidden(e)]
     for raw in [*shown, page.meta(*_PUBLISHED_META)]:
         value = dates.parse_date(raw)
         if value:
@@ -213,12 +213,17 @@ _DATED_NAME = re.compile(
 )
 
 
+# After the date a platform may print where the writer posted from: 来自某省, 发布于某市, 某省.
+_POSTED_FROM = re.compile(r"^(?:来自|发布于|发自|IP)|[省市区县州]$")
+
+
 def _dated_source(infos: list[str]) -> str | None:
     """The info line that is a date and a name and nothing else: the name is the 来源."""
     for info in infos:
         match = _DATED_NAME.match(info)
-        if match:
-            return match.group("v")
+        name = match.group("v") if match else ""
+        if name and not _POSTED_FROM.search(name) and not bylines.PLACE.match(name):
+            return name
     return None
 
 

@@ -7,6 +7,8 @@ import json
 import pytest
 
 from crawler.extract import extract
+from crawler.extract.engine import ExtractOptions
+from crawler.extract.profiles import Registry
 
 URL = "http://news.example.invalid/2024/0510/a1.html"
 PROSE = [
@@ -130,3 +132,19 @@ def test_hidden_time_is_not_the_pages_time():
     # A body long enough that the time after it is past the header's lines: found by its class.
     article = extract(page(info, PROSE * 4, after="<p class='pubtime'>2024-05-10 08:31</p>"), URL)
     assert article.published_at == "2024-05-10T08:31:00+08:00"
+
+
+def test_a_profiles_own_label_words(tmp_path):
+    """A site that prints its fields under words of its own says so in its profile."""
+    (tmp_path / "cityz.toml").write_text(
+        'name = "cityz"\nsite = "municipal:cityz"\nhosts = ["cityz.example.invalid"]\n'
+        '[fields]\nbody = ["div.article"]\n'
+        '[labels]\nsource = ["稿件提供"]\nauthor = ["主笔"]\neditor = ["值班主任"]\n', "utf-8")
+    options = ExtractOptions(registry=Registry.load(tmp_path))
+    info = "2024-05-10 08:31 稿件提供：某某区融媒体中心 主笔：林小川"
+    body = page(info, after="<p>值班主任：苏禾</p>")
+    article = extract(body, "http://cityz.example.invalid/a/1.html", options=options)
+    assert (article.extractor, article.source, article.author, article.editor) == (
+        "cityz", "某某区融媒体中心", "林小川", "苏禾")
+    # Without the profile the words mean nothing.
+    assert extract(body, URL).editor is None

@@ -12,6 +12,8 @@ an editor's CMS code) and several names are joined with 、.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from typing import Callable
 
 from .chinese import to_simplified
 
@@ -127,6 +129,23 @@ def source_label(text: str | None) -> str | None:
     """The labelled 来源 value; source names hold no spaces, what follows one is other info."""
     found = labelled(SOURCE_LABEL, text)
     return _clean(_unglued(found.split()[0])) if found else None
+
+
+@lru_cache(maxsize=64)
+def site_reader(kind: str, words: tuple[str, ...]) -> Callable[[str | None], str | None] | None:
+    """A reader for a site's own label words (a profile's [labels]): '值班主任：甲乙' where
+    the site prints its editor so. `kind` is source, author or editor."""
+    if not words:
+        return None
+    pattern = re.compile(rf"(?:{_alternation(words)})\s*[:：/]\s*{_EMPTY}(?P<v>.+?){_STOP}")
+
+    def read(text: str | None) -> str | None:
+        found = labelled(pattern, text)
+        if kind == "source":
+            return _clean(_unglued(found.split()[0])) if found else None
+        return _names(found)
+
+    return read
 
 
 def editor_from(text: str | None) -> str | None:

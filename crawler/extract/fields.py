@@ -155,19 +155,31 @@ def credits(
     unlabelled after the date (2024-05-10 09:57 某某网); for the editor on a site no profile
     knows, 3. a 责任编辑 / 责编 line anywhere after the headline, which beats the article's
     own 编辑 line (a column's credit block). A profile knows where its site's editor is.
-    What the article's own lines say comes next (engine), and `remaining` last."""
-    source = labelled_field(page, profile.source if profile else (), infos, bylines.source_from, bylines.source_label)
-    author = labelled_field(page, (profile.author if profile else ()) + author_selectors, infos,
-                            bylines.author_of_element, bylines.author_from)
-    editor = labelled_field(page, profile.editor if profile else (), infos, bylines.editor_from,
-                            bylines.strong_editor_from)
+    What the article's own lines say comes next (engine), and `remaining` last. A profile's
+    own label words ([labels]) are read first, in the info lines and anywhere after the
+    headline: the site has said that is how it prints the field."""
+    heading = dom.text_of(title_element) if title_element is not None else None
+    site = {kind: bylines.site_reader(kind, getattr(profile, f"{kind}_labels") if profile else ())
+            for kind in ("source", "author", "editor")}
+    lines = _lines_after(page, heading) if any(site.values()) or profile is None else []
+    source, author, editor = (_first_value(infos + lines, site[kind]) for kind in ("source", "author", "editor"))
+    source = source or labelled_field(page, profile.source if profile else (), infos, bylines.source_from,
+                                      bylines.source_label)
+    author = author or labelled_field(page, (profile.author if profile else ()) + author_selectors, infos,
+                                      bylines.author_of_element, bylines.author_from)
+    editor = editor or labelled_field(page, profile.editor if profile else (), infos, bylines.editor_from,
+                                      bylines.strong_editor_from)
     if title_element is not None:
         source = source or _classed(title_element, _SOURCE_CLASS, bylines.source_from) or _dated_source(infos)
         author = author or _classed(title_element, _AUTHOR_CLASS, bylines.author_of_element)
     if not editor and profile is None:
-        heading = dom.text_of(title_element) if title_element is not None else None
-        editor = next(filter(None, map(bylines.strong_editor_from, _lines_after(page, heading))), None)
-    return source, author, editor or next(filter(None, map(bylines.editor_from, infos)), None)
+        editor = _first_value(lines, bylines.strong_editor_from)
+    return source, author, editor or _first_value(infos, bylines.editor_from)
+
+
+def _first_value(lines: list[str], read: Callable[[str], str | None] | None) -> str | None:
+    """The first value `read` finds in `lines`."""
+    return next(filter(None, map(read, lines)), None) if read else None
 
 
 def remaining(
@@ -177,8 +189,8 @@ def remaining(
     来源 / 编辑 line anywhere after the headline (a footer box), then the page's metadata."""
     if not (source and editor):
         lines = _lines_after(page, title)
-        source = source or next(filter(None, map(bylines.source_label, lines)), None)
-        editor = editor or next(filter(None, map(bylines.editor_from, lines)), None)
+        source = source or _first_value(lines, bylines.source_label)
+        editor = editor or _first_value(lines, bylines.editor_from)
     source = source or bylines.source_from(page.meta("ContentSource", "source") or "")
     return source, author or _meta_author(page, source), editor
 

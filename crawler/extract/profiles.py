@@ -39,6 +39,10 @@ class SiteProfile:
     body: tuple[str, ...] = ()
     noise: tuple[str, ...] = ()
     title_suffixes: tuple[str, ...] = ()
+    # The site's own label words beyond the common ones ([labels] source / author / editor).
+    source_labels: tuple[str, ...] = ()
+    author_labels: tuple[str, ...] = ()
+    editor_labels: tuple[str, ...] = ()
     abstract: bool = False
     sample_url: str = ""
 
@@ -96,6 +100,7 @@ class Registry:
                 data = tomllib.loads(path.read_text("utf-8"))
                 data.setdefault("name", path.name.removesuffix(".toml"))
                 data.update(data.pop("fields", {}))
+                data.update({f"{kind}_labels": words for kind, words in data.pop("labels", {}).items()})
                 raw[data["name"]] = data
         resolved: dict[str, dict] = {}
 

@@ -292,3 +292,18 @@ def test_an_empty_label_takes_nothing_from_the_next(text, reader, expected):
 
 def test_a_place_in_closing_brackets_is_not_a_person():
     assert closing_credit_author("全文的最后一句。(北京)", last=True) is None
+
+
+@pytest.mark.parametrize("text,reader,expected", [
+    case("bar-ideograph-author", "文丨林小川", byline_author, "林小川"),
+    case("bar-ideograph-editor", "编辑丨苏禾", editor_from, "苏禾"),
+    case("pipe-editor", "编辑 | 苏禾", editor_from, "苏禾"),
+    case("note-beside-name", "作者：林小川（实习生）", author_from, "林小川"),
+    case("dateline-without-brackets", "本报讯 记者林小川 通讯员苏禾 近日，市里召开会议。", dateline_author, "林小川、苏禾"),
+])
+def test_bars_notes_and_bare_datelines(text, reader, expected):
+    assert reader(text) == expected
+
+
+def test_bar_lines_are_byline_and_editor_lines():
+    assert BYLINE_LINE.match("文丨林小川") and EDITOR_LINE.match("编辑丨苏禾")

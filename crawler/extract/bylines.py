@@ -33,8 +33,10 @@ def _alternation(words) -> str:
 
 
 _ANY_LABEL = _alternation(SOURCE_WORDS + EDITOR_WORDS + _AUTHOR_WORDS + _OTHER_WORDS)
+# What parts a label from its value: 作者：甲乙, 文/甲乙, 编辑 | 甲乙 (丨 is read as |).
+_MARK = r"[:：/|｜丨]"
 # A label with nothing after it (作者： 责任编辑：甲乙) has no value: the next label is not one.
-_EMPTY = rf"(?!(?:{_ANY_LABEL})\s*[:：/])"
+_EMPTY = rf"(?!(?:{_ANY_LABEL})\s*{_MARK})"
 _SEP = rf"\s*[:：]\s*{_EMPTY}"
 # Where a value ends: two spaces, another label, a view counter, a pipe, a glued date.
 _STOP = (rf"(?=\s{{2,}}|\s*(?:{_ANY_LABEL})\s*[:：]|\s+(?:来源|作者|记者|编辑|责编|浏览|点击|发布|时间|字号|日期)"
@@ -43,10 +45,10 @@ _STOP = (rf"(?=\s{{2,}}|\s*(?:{_ANY_LABEL})\s*[:：]|\s+(?:来源|作者|记者|
 SOURCE_LABEL = re.compile(rf"(?<![图片素材视频数据资料])(?:{_alternation(SOURCE_WORDS)}){_SEP}(?P<v>.+?){_STOP}")
 # A bare 文 is a label only where no character comes before it (原文：… is not a byline).
 AUTHOR_LABEL = re.compile(
-    rf"(?:文/图|图/文|(?<![{_CJK}])文|{_alternation(w for w in _AUTHOR_WORDS if w != '文')})\s*[:：/]\s*{_EMPTY}"
+    rf"(?:文/图|图/文|(?<![{_CJK}])文|{_alternation(w for w in _AUTHOR_WORDS if w != '文')})\s*{_MARK}\s*{_EMPTY}"
     rf"(?P<v>.+?){_STOP}"
 )
-EDITOR_LABEL = re.compile(rf"(?:{_alternation(EDITOR_WORDS)})\s*[:：/]\s*{_EMPTY}(?P<v>.+?){_STOP}")
+EDITOR_LABEL = re.compile(rf"(?:{_alternation(EDITOR_WORDS)})\s*{_MARK}\s*{_EMPTY}(?P<v>.+?){_STOP}")
 STRONG_EDITOR_LABEL = re.compile(rf"(?:{_alternation(STRONG_EDITOR_WORDS)}){_SEP}(?P<v>.+?){_STOP}")
 
 # A name: Chinese of up to five characters, or a transliteration with ·, or Latin words.
@@ -55,12 +57,12 @@ _NAMES = rf"{_NAME}(?:[\s、，,&＆]+{_NAME}){{0,7}}"
 _ROLE = r"(?:特约|见习|实习|首席|融媒体)?(?:记者|通讯员|实习生|专栏作者|作者|执笔|撰文|撰稿|采写|新闻发言人)"
 # The outlet before a role: 本报 / 新京报 / 《周刊》 / 某某日报·客户端 / 某某网某某频道.
 _OUTLET = rf"[{_CJK}·《》]{{0,16}}\s*"
-_REPORTER_PREFIX = re.compile(rf"^{_OUTLET}{_ROLE}\s*[:：/]?\s*")
+_REPORTER_PREFIX = re.compile(rf"^{_OUTLET}{_ROLE}\s*{_MARK}?\s*")
 _CREDIT_WORDS = {"文", "图", "文图", "图文", "摄", "摄影", "报道", "供图", "整理", "视频", "整合", "采写", "编译", "综合"}
 _NOT_NAMES = _CREDIT_WORDS | set(EDITOR_WORDS) | set(_OTHER_WORDS) | set(SOURCE_WORDS)
 _TRAILING_CREDIT = re.compile(r"\s+(?:文/图|图/文|文图|摄影|摄|报道|供图|整合|整理)\s*$")
 _ROLE_TOKEN = re.compile(rf"^{_OUTLET}{_ROLE}$")
-_NAME_SPLIT = re.compile(r"\s*[、，,;；&＆]\s*|\s+(?:文/图|图/文)$")
+_NAME_SPLIT = re.compile(r"\s*[、，,;；&＆|｜]\s*|\s+(?:文/图|图/文)$")
 _NAMES_ONLY = re.compile(rf"^{_NAMES}[\s)）]*$")
 # A CMS's internal code glued to an editor's name: 苏禾_NN5678, 苏禾 PX101.
 _CODE_SUFFIX = re.compile(r"_[A-Za-z]{1,5}\d+$")
@@ -84,8 +86,9 @@ _PAIRS = {")": "(", "）": "（", "]": "[", "】": "【"}
 
 
 def _matchable(text: str | None) -> str | None:
-    """Labels are matched in Simplified: a Traditional page's 來源 / 責編 / 記者 count too."""
-    return to_simplified(text) if text else text
+    """Labels are matched in Simplified: a Traditional page's 來源 / 責編 / 記者 count too.
+    丨, the ideograph that WeChat-style bylines use as a bar (文丨甲乙), is read as one."""
+    return to_simplified(text).replace("丨", "|") if text else text
 
 
 def _clean(value: str) -> str | None:
@@ -137,7 +140,7 @@ def site_reader(kind: str, words: tuple[str, ...]) -> Callable[[str | None], str
     the site prints its editor so. `kind` is source, author or editor."""
     if not words:
         return None
-    pattern = re.compile(rf"(?:{_alternation(words)})\s*[:：/]\s*{_EMPTY}(?P<v>.+?){_STOP}")
+    pattern = re.compile(rf"(?:{_alternation(words)})\s*{_MARK}\s*{_EMPTY}(?P<v>.+?){_STOP}")
 
     def read(text: str | None) -> str | None:
         found = labelled(pattern, text)
@@ -196,7 +199,7 @@ def author_of_element(text: str | None) -> str | None:
 # '【文/某某网专栏作者 林小川】', '《周刊》作者 林小川', '文/林小川', '执笔/甲乙、丙丁&戊己'.
 BYLINE_LINE = re.compile(
     rf"^[^\w《]*(?:(?:整合|采写|综合)\s+)?"
-    rf"(?:{_OUTLET}{_ROLE}\s*[:：/]?|(?:(?:文/图|图/文)\s*[:：/]?|(?:文|执笔)\s*[:：/])\s*(?:{_OUTLET}{_ROLE})?)\s*"
+    rf"(?:{_OUTLET}{_ROLE}\s*{_MARK}?|(?:(?:文/图|图/文)\s*{_MARK}?|(?:文|执笔)\s*{_MARK})\s*(?:{_OUTLET}{_ROLE})?)\s*"
     rf"(?=[^)）】]*?[{_CJK}·A-Za-z]{{2}})(?![^)）】]*摄\s*[)）】]*$)"  # a real name; not a photo credit
     rf"{_NAMES}(?:\s+(?:文/图|图/文|报道|整合|整理))?[\s)）】\]]*$"
 )
@@ -206,7 +209,7 @@ BYLINE_LINE = re.compile(
 # '（某某网编辑 甲乙）', '编辑 甲乙 ｜ 排版 丙丁'. Without a colon only names may follow.
 EDITOR_LINE = re.compile(
     rf"^[\s(（\[【]*[{_CJK}]{{0,12}}?(?:{_alternation(EDITOR_WORDS)})"
-    rf"(?:\s*[:：/]\s*\S.{{0,40}}?|\s+(?P<n>{_NAMES})(?:\s*[|｜].{{0,30}})?)[\s)）\]】。]*$"
+    rf"(?:\s*{_MARK}\s*\S.{{0,40}}?|\s+(?P<n>{_NAMES})(?:\s*[|｜].{{0,30}})?)[\s)）\]】。]*$"
 )
 
 
@@ -220,7 +223,9 @@ def _names(value: str | None) -> str | None:
     if not value:
         return None
     tokens: list[str] = []
-    for chunk in _NAME_SPLIT.split(_unglued(value).strip()):
+    # A note in brackets beside a name is not part of it: 甲乙（实习生）, 甲乙(北京).
+    value = re.sub(r"[（(][^（()）]{0,12}[)）]", " ", _unglued(value))
+    for chunk in _NAME_SPLIT.split(value.strip()):
         chunk = chunk.strip()
         stripped = _REPORTER_PREFIX.sub("", chunk)
         if not stripped and chunk.endswith("评论员"):
@@ -290,8 +295,16 @@ DATELINE = re.compile(
 )
 
 
+# The same without brackets, each name set off by a space: '本报讯 记者甲乙 通讯员丙丁 近日，…'.
+DATELINE_BARE = re.compile(
+    rf"^[^\w]*据?[{_CJK}·]{{1,16}}?(?:\d{{1,2}}月\d{{1,2}}日)?(?:电|讯)\s+"
+    rf"(?P<v>(?:{_ROLE}\s*[{_CJK}]{{2,4}}(?:[、\s][{_CJK}]{{2,4}})*\s+)+)(?=\S)"
+)
+
+
 def dateline_author(paragraph: str) -> str | None:
-    match = DATELINE.match(_matchable(paragraph) or "")
+    text = _matchable(paragraph) or ""
+    match = DATELINE.match(text) or DATELINE_BARE.match(text)
     if not match:
         return None
     value = re.sub(rf"{_ROLE}\s*", " ", match.group("v"))

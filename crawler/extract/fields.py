@@ -150,14 +150,15 @@ def credits(
     author_selectors: tuple[str, ...] = (),
 ) -> tuple[str | None, str | None, str | None]:
     """(source, author, editor) as the header shows them, by a numbered cascade per field:
-    1. the profile's selectors; 2. labelled info lines; 3. elements after the headline whose
-    class names the field (span.source, p.media-name, span.author), or the source printed
-    unlabelled after the date (2024-05-10 09:57 某某网); for the editor on a site no profile
-    knows, 3. a 责任编辑 / 责编 line anywhere after the headline, which beats the article's
-    own 编辑 line (a column's credit block). A profile knows where its site's editor is.
-    What the article's own lines say comes next (engine), and `remaining` last. A profile's
-    own label words ([labels]) are read first, in the info lines and anywhere after the
-    headline: the site has said that is how it prints the field."""
+    1. the profile's own label words ([labels]), in the info lines and anywhere after the
+       headline: the site has said that is how it prints the field;
+    2. the profile's selectors; 3. labelled info lines (for the editor, 责任编辑 / 责编 only);
+    4. elements after the headline whose class names the field (span.source, p.media-name,
+       span.author), or the source printed unlabelled after the date (2024-05-10 09:57 某某网);
+    5. the editor, on a site no profile knows: a 责任编辑 / 责编 line anywhere after the
+       headline, which beats a plain 编辑 line (a column's credit block); a profile knows
+       where its site's editor is; 6. a plain 编辑 / 选稿 info line.
+    What the article's own lines say comes next (engine), and `remaining` last."""
     heading = dom.text_of(title_element) if title_element is not None else None
     site = {kind: bylines.site_reader(kind, getattr(profile, f"{kind}_labels") if profile else ())
             for kind in ("source", "author", "editor")}

@@ -1,4 +1,6 @@
 """The scorer, on small hand-made cases (the rule of ../shared/corpus/README.md)."""
+import json
+
 import pytest
 
 from crawler.evaluation import (
@@ -157,3 +159,30 @@ def test_peers_run_with_their_best_time_settings(name):
     assert prediction.is_article and "图书馆" in prediction.title
     assert date_match(prediction.published_at, "2024-05-10T08:31:00+08:00"), prediction.published_at
     assert prediction.reports == {"title", "published_at", "author"}
+
+
+def test_scrapy_evaluate_prints_and_writes_every_field(tmp_path):
+    """`scrapy evaluate` on a two-page corpus built from our own fixtures, in the corpus's
+    gold format: the table, --pages and --json all carry the fields, n/a where a system
+    has none."""
+    from tests.conftest import FIXTURES, run_scrapy
+
+    for name in ("netease/news_2019", "people/sc_wangshanping"):
+        folder = FIXTURES / name
+        expected = json.loads((folder / "expected.json").read_text("utf-8"))
+        category, slug = name.split("/")
+        (tmp_path / category).mkdir()
+        (tmp_path / category / f"{slug}.html").write_bytes((folder / "page.html").read_bytes())
+        gold = {"url": expected["url"], "category": category, "is_article": True, "body": expected["content"],
+                **{k: expected[k] for k in ("title", "published_at", "source", "author", "editor")}}
+        (tmp_path / category / f"{slug}.gold.json").write_text(json.dumps(gold, ensure_ascii=False), "utf-8")
+    out = tmp_path / "summary.json"
+    result = run_scrapy(["evaluate", str(tmp_path), "--systems", "ours,readability", "--pages", "--json", str(out)])
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split()[:2] == ["netease/news_2019", "ours"] and "author=ok" in lines[0]
+    assert "author=n/a" in lines[1]  # readability has no author
+    overall = next(line.split() for line in lines if line.startswith("overall") and " ours " in line)
+    assert overall[6:11] == ["1.000"] * 5  # every field right on our own fixtures
+    summary = json.loads(out.read_text("utf-8"))
+    assert summary["overall"]["readability"]["author"] == "n/a" and summary["overall"]["ours"]["editor"] == 1.0

@@ -70,7 +70,8 @@ def _page_lines(scores: list[PageScore]) -> str:
     lines = []
     for s in scores:
         body = f"F1={s.body.f1:.3f}" if s.body else f"list={'ok' if s.list_ok else 'MISSED'}"
-        checks = " ".join(f"{name}={_mark(ok)}" for name, ok in s.fields.items())
+        checks = " ".join(f"{name}={_mark(ok) if name in s.prediction.reports else 'n/a'}"
+                          for name, ok in s.fields.items())
         lines.append(f"{s.page.category}/{s.page.path.stem:36s} {s.system:12s} {body} {checks}".rstrip())
     return "\n".join(lines)
 

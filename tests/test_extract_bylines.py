@@ -307,3 +307,12 @@ def test_bars_notes_and_bare_datelines(text, reader, expected):
 
 def test_bar_lines_are_byline_and_editor_lines():
     assert BYLINE_LINE.match("文丨林小川") and EDITOR_LINE.match("编辑丨苏禾")
+
+
+@pytest.mark.parametrize("line,expected", [
+    case("photo-editor-after", "责任编辑：林小川 图片编辑：苏禾", "林小川"),
+    case("photo-editor-alone", "图片编辑：苏禾", None),
+    case("responsible-editor-first", "编辑：周一 责任编辑：林小川", "林小川"),
+])
+def test_other_editors_are_not_the_editor(line, expected):
+    assert editor_from(line) == expected

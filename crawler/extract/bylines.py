@@ -24,7 +24,9 @@ SOURCE_WORDS = ("本文来源", "文章来源", "信息来源", "稿件来源", 
 EDITOR_WORDS = ("责任编辑", "值班编辑", "责任编校", "网络编辑", "责编", "编辑", "选稿", "编审")
 STRONG_EDITOR_WORDS = ("责任编辑", "责编")
 _AUTHOR_WORDS = ("专栏作者", "作者", "记者", "撰文", "撰稿", "执笔", "通讯员", "文")
-_OTHER_WORDS = ("审核", "校对", "审校", "终审", "初审", "复审", "监制", "摄影", "摄像", "排版", "美编", "制图",
+# Other people's credits: their labels end a value, and never name the editor or author.
+_OTHER_WORDS = ("图片编辑", "美术编辑", "视频编辑", "审核", "校对", "审校", "终审", "初审", "复审", "监制", "摄影",
+                "摄像", "排版", "美编", "制图",
                 "统筹", "策划", "出品", "浏览", "点击", "阅读", "发布", "时间", "日期", "字号", "字体", "编审")
 
 
@@ -48,7 +50,8 @@ AUTHOR_LABEL = re.compile(
     rf"(?:文/图|图/文|(?<![{_CJK}])文|{_alternation(w for w in _AUTHOR_WORDS if w != '文')})\s*{_MARK}\s*{_EMPTY}"
     rf"(?P<v>.+?){_STOP}"
 )
-EDITOR_LABEL = re.compile(rf"(?:{_alternation(EDITOR_WORDS)})\s*{_MARK}\s*{_EMPTY}(?P<v>.+?){_STOP}")
+_NOT_THE_EDITOR = r"(?<!图片)(?<!美术)(?<!视频)"  # 图片编辑 is the photo editor
+EDITOR_LABEL = re.compile(rf"{_NOT_THE_EDITOR}(?:{_alternation(EDITOR_WORDS)})\s*{_MARK}\s*{_EMPTY}(?P<v>.+?){_STOP}")
 STRONG_EDITOR_LABEL = re.compile(rf"(?:{_alternation(STRONG_EDITOR_WORDS)}){_SEP}(?P<v>.+?){_STOP}")
 
 # A name: Chinese of up to five characters, or a transliteration with ·, or Latin words.
@@ -152,9 +155,10 @@ def site_reader(kind: str, words: tuple[str, ...]) -> Callable[[str | None], str
 
 
 def editor_from(text: str | None) -> str | None:
-    found = labelled(EDITOR_LABEL, text)
+    """The editor a line names, the responsible one (责任编辑 / 责编) first."""
+    found = strong_editor_from(text) or _names(labelled(EDITOR_LABEL, text))
     if found:
-        return _names(found)
+        return found
     line = EDITOR_LINE.match(_matchable(text) or "")
     return _names(line.group("n")) if line and line.group("n") else None
 

@@ -316,3 +316,8 @@ def test_bar_lines_are_byline_and_editor_lines():
 ])
 def test_other_editors_are_not_the_editor(line, expected):
     assert editor_from(line) == expected
+
+
+@pytest.mark.parametrize("text", ["作者：佚名", "作者：未知", "记者：不详"])
+def test_nobody_named(text):
+    assert author_from(text) is None

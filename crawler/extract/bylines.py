@@ -62,7 +62,8 @@ _ROLE = r"(?:特约|见习|实习|首席|融媒体)?(?:记者|通讯员|实习�
 _OUTLET = rf"[{_CJK}·《》]{{0,16}}\s*"
 _REPORTER_PREFIX = re.compile(rf"^{_OUTLET}{_ROLE}\s*{_MARK}?\s*")
 _CREDIT_WORDS = {"文", "图", "文图", "图文", "摄", "摄影", "报道", "供图", "整理", "视频", "整合", "采写", "编译", "综合"}
-_NOT_NAMES = _CREDIT_WORDS | set(EDITOR_WORDS) | set(_OTHER_WORDS) | set(SOURCE_WORDS)
+# 佚名 / 未知 / 不详 say nobody is named.
+_NOT_NAMES = _CREDIT_WORDS | set(EDITOR_WORDS) | set(_OTHER_WORDS) | set(SOURCE_WORDS) | {"佚名", "未知", "不详", "匿名"}
 _TRAILING_CREDIT = re.compile(r"\s+(?:文/图|图/文|文图|摄影|摄|报道|供图|整合|整理)\s*$")
 _ROLE_TOKEN = re.compile(rf"^{_OUTLET}{_ROLE}$")
 _NAME_SPLIT = re.compile(r"\s*[、，,;；&＆|｜]\s*|\s+(?:文/图|图/文)$")

@@ -4,7 +4,8 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from .extract.chinese import to_simplified
@@ -43,15 +44,63 @@ def title_match(predicted: str | None, gold: str | None) -> bool:
     return normalised_title(predicted) == normalised_title(gold)
 
 
+def _moment(value: str) -> datetime | None:
+    """An ISO 8601 date or date-time; a naive time is the page's own clock, China time."""
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=_CHINA)
+    return moment.astimezone(_CHINA)
+
+
+_CHINA = timezone(timedelta(hours=8))
+
+
 def date_match(predicted: str | None, gold: str | None) -> bool:
-    """To the minute; date only where gold has only a date."""
+    """The same instant to the minute, offsets applied (a time without an offset is
+    taken as China time, the clock the page shows); date only where gold has only a date."""
     if not gold:
         return True
-    if not predicted:
+    moment = _moment(predicted) if predicted else None
+    if moment is None:
         return False
     if "T" not in gold:
-        return predicted[:10] == gold[:10]
-    return predicted[:16] == gold[:16]
+        return moment.date().isoformat() == gold[:10]
+    wanted = _moment(gold)
+    return wanted is not None and moment.replace(second=0, microsecond=0) == wanted.replace(second=0, microsecond=0)
+
+
+# Names are compared as sets: '林小川、苏禾', '苏禾 林小川' and '林小川,苏禾' are one answer.
+_NAME_SEPARATORS = re.compile(r"[\s、，,;；/|｜&＆]+")
+# A CMS's internal editor code beside a name ('苏禾_NN5678', '苏禾 PX101') is not part of
+# the name: both spellings count as the name; a bare code is compared as it is.
+_EDITOR_CODE = re.compile(r"^[A-Za-z]{1,5}\d{2,}$")
+
+
+def name_set(text: str | None) -> frozenset[str]:
+    tokens_ = [t for t in _NAME_SEPARATORS.split(to_simplified(text or "").strip()) if t]
+    names = [re.sub(r"_[A-Za-z]{1,5}\d+$", "", t) for t in tokens_]
+    without_codes = [n for n in names if not _EDITOR_CODE.match(n)]
+    return frozenset(without_codes or names)
+
+
+def names_match(predicted: str | None, gold: str | None) -> bool:
+    return bool(predicted) and name_set(predicted) == name_set(gold)
+
+
+def source_match(predicted: str | None, gold: str | None) -> bool:
+    """Exact after the title's normalisation: '人民网－人民日报' is '人民网-人民日报'."""
+    return bool(predicted) and normalised_title(predicted) == normalised_title(gold)
+
+
+# The fields scored besides the body, and how each is compared.
+FIELDS = ("title", "published_at", "source", "author", "editor")
+_MATCHERS = {
+    "title": title_match, "published_at": date_match, "source": source_match,
+    "author": names_match, "editor": names_match,
+}
 
 
 @dataclass(frozen=True)
@@ -77,13 +126,18 @@ def load_corpus(root: Path) -> list[GoldPage]:
 
 @dataclass
 class Prediction:
-    """What one system said about one page."""
+    """What one system said about one page. `reports` names the fields the system has
+    at all: a field it never reports is n/a in the table, not a miss."""
 
     is_article: bool
     title: str | None = None
     published_at: str | None = None
     body: str | None = None
     seconds: float = 0.0
+    source: str | None = None
+    author: str | None = None
+    editor: str | None = None
+    reports: frozenset[str] = frozenset(FIELDS)
 
 
 @dataclass
@@ -92,25 +146,39 @@ class PageScore:
     system: str
     prediction: Prediction
     body: PRF | None            # None for list pages
-    title_ok: bool | None
-    date_ok: bool | None        # None where gold has no date
     list_ok: bool | None        # None for articles
+    # Field name -> right or not; None where gold lacks the field or the system never reports it.
+    fields: dict[str, bool | None] = field(default_factory=dict)
+
+    @property
+    def title_ok(self) -> bool | None:
+        return self.fields.get("title")
+
+    @property
+    def date_ok(self) -> bool | None:
+        return self.fields.get("published_at")
 
 
 def score_page(page: GoldPage, system: str, prediction: Prediction) -> PageScore:
     gold = page.gold
     if not gold.get("is_article", True):
-        return PageScore(page, system, prediction, None, None, None, not prediction.is_article)
-    if not prediction.is_article:
-        return PageScore(page, system, prediction, PRF(0.0, 0.0, 0.0), False,
-                         False if gold.get("published_at") else None, None)
-    date_ok = date_match(prediction.published_at, gold["published_at"]) if gold.get("published_at") else None
-    return PageScore(page, system, prediction, body_prf(prediction.body, gold.get("body")),
-                     title_match(prediction.title, gold.get("title")), date_ok, None)
+        return PageScore(page, system, prediction, None, not prediction.is_article)
+    checks: dict[str, bool | None] = {}
+    for name in FIELDS:
+        if not gold.get(name) or name not in prediction.reports:
+            checks[name] = None
+        else:
+            checks[name] = prediction.is_article and _MATCHERS[name](getattr(prediction, name), gold[name])
+    body = body_prf(prediction.body, gold.get("body")) if prediction.is_article else PRF(0.0, 0.0, 0.0)
+    return PageScore(page, system, prediction, body, None, checks)
 
 
 def _mean(values: list[float]) -> float | None:
     return sum(values) / len(values) if values else None
+
+
+# Summary attribute -> the field it scores.
+_SUMMARY_FIELDS = {"title": "title", "date": "published_at", "source": "source", "author": "author", "editor": "editor"}
 
 
 @dataclass(frozen=True)
@@ -123,29 +191,48 @@ class Summary:
     date: float | None
     lists: float | None
     ms_per_page: float | None
+    source: float | None = None
+    author: float | None = None
+    editor: float | None = None
+    # Summary attributes the system never reports (n/a), as opposed to None: no gold page has it.
+    unreported: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict:
+        """For --json: an unreported field is "n/a"."""
+        values = {k: v for k, v in self.__dict__.items() if k != "unreported"}
+        return {**values, **{k: "n/a" for k in self.unreported}}
 
 
 def summarise(scores: list[PageScore]) -> Summary:
     bodies = [s.body for s in scores if s.body is not None]
+    reported = set().union(*(s.prediction.reports for s in scores)) if scores else set(FIELDS)
+    checks = {
+        attr: _mean([float(s.fields[name]) for s in scores if s.fields.get(name) is not None])
+        for attr, name in _SUMMARY_FIELDS.items()
+    }
     return Summary(
         pages=len(scores),
         precision=_mean([b.precision for b in bodies]),
         recall=_mean([b.recall for b in bodies]),
         f1=_mean([b.f1 for b in bodies]),
-        title=_mean([float(s.title_ok) for s in scores if s.title_ok is not None]),
-        date=_mean([float(s.date_ok) for s in scores if s.date_ok is not None]),
         lists=_mean([float(s.list_ok) for s in scores if s.list_ok is not None]),
         ms_per_page=_mean([s.prediction.seconds * 1000 for s in scores]),
+        unreported=tuple(attr for attr, name in _SUMMARY_FIELDS.items() if name not in reported),
+        **checks,
     )
 
 
 def format_table(rows: list[tuple[str, str, Summary]]) -> str:
-    """A fixed-width table: category, system, then the figures ('-' where none apply)."""
-    header = ("category", "system", "pages", "P", "R", "F1", "title", "date", "lists", "ms/page")
+    """A fixed-width table: category, system, then the figures ('-' where none apply,
+    'n/a' for a field the system does not report)."""
+    measures = ("precision", "recall", "f1", "title", "date", "source", "author", "editor", "lists")
+    header = ("category", "system", "pages", "P", "R", "F1", "title", "date", "source", "author", "editor",
+              "lists", "ms/page")
     lines = [header]
     for category, system, s in rows:
-        cells = [s.precision, s.recall, s.f1, s.title, s.date, s.lists]
-        lines.append((category, system, str(s.pages), *("-" if c is None else f"{c:.3f}" for c in cells),
+        cells = ["n/a" if m in s.unreported else "-" if getattr(s, m) is None else f"{getattr(s, m):.3f}"
+                 for m in measures]
+        lines.append((category, system, str(s.pages), *cells,
                       "-" if s.ms_per_page is None else f"{s.ms_per_page:.1f}"))
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     return "\n".join("  ".join(cell.ljust(w) if i < 2 else cell.rjust(w) for i, (cell, w) in enumerate(zip(line, widths)))

@@ -7,7 +7,7 @@ from typing import Callable
 from lxml import html
 
 from .evaluation import Prediction
-from .extract import NotArticle, extract
+from .extract import NotArticle, dates, extract
 from .extract.decode import UndecodableError, decode_html
 
 System = Callable[[bytes, str], Prediction]
@@ -18,7 +18,8 @@ def ours(body: bytes, url: str) -> Prediction:
         article = extract(body, url)
     except NotArticle:
         return Prediction(False)
-    return Prediction(True, article.title, article.published_at, article.content)
+    return Prediction(True, article.title, article.published_at, article.content,
+                      source=article.source, author=article.author, editor=article.editor)
 
 
 def _text(body: bytes) -> str:
@@ -29,13 +30,44 @@ def _text(body: bytes) -> str:
         return ""
 
 
+# trafilatura's best settings for the fields: htmldate's default output is a bare date;
+# a format with the time of day and offset lets it report the minute, and the extensive
+# search for the original (not last-modified) date is what finds Chinese info lines.
+TRAFILATURA_DATES = {"extensive_search": True, "original_date": True, "outputformat": "%Y-%m-%dT%H:%M:%S%z"}
+# trafilatura has no 来源 or 编辑 field; its `sitename` names the site, not the 来源 line.
+TRAFILATURA_FIELDS = frozenset({"title", "published_at", "author"})
+
+
 def trafilatura_system(body: bytes, url: str) -> Prediction:
     import trafilatura
 
-    document = trafilatura.bare_extraction(_text(body), url=url, with_metadata=True, include_comments=False)
+    document = trafilatura.bare_extraction(_text(body), url=url, with_metadata=True, include_comments=False,
+                                           date_extraction_params=TRAFILATURA_DATES)
     if document is None or not getattr(document, "text", None):
-        return Prediction(False)
-    return Prediction(True, document.title, document.date, document.text)
+        return Prediction(False, reports=TRAFILATURA_FIELDS)
+    return Prediction(True, document.title, document.date, document.text, author=document.author,
+                      reports=TRAFILATURA_FIELDS)
+
+
+# GNE (GeneralNewsExtractor) reports title, author and publish_time: no 来源 or 编辑.
+GNE_FIELDS = frozenset({"title", "published_at", "author"})
+
+
+def gne_system(body: bytes, url: str) -> Prediction:
+    from gne import GeneralNewsExtractor
+
+    try:
+        result = GeneralNewsExtractor().extract(_text(body))
+    except Exception:  # GNE raises NoContentException, and bare errors on odd markup
+        return Prediction(False, reports=GNE_FIELDS)
+    # GNE gives the time as the page prints it (2024年05月10日 08:31, 2024-05-10 08:31:00):
+    # read with our date parser, so that only what GNE found is compared, not its format.
+    return Prediction(True, result.get("title"), dates.parse_date(result.get("publish_time")),
+                      result.get("content"), author=result.get("author") or None, reports=GNE_FIELDS)
+
+
+# readability-lxml finds the article and its title, nothing else.
+READABILITY_FIELDS = frozenset({"title"})
 
 
 def readability_system(body: bytes, url: str) -> Prediction:
@@ -46,21 +78,21 @@ def readability_system(body: bytes, url: str) -> Prediction:
         summary = document.summary(html_partial=True)
         title = document.short_title()
     except Exception:  # readability raises bare Exceptions on odd input
-        return Prediction(False)
+        return Prediction(False, reports=READABILITY_FIELDS)
     tree = html.fragment_fromstring(summary, create_parent="div")
     lines = [" ".join(t.split()) for t in tree.itertext()]
-    return Prediction(True, title, None, "\n".join(line for line in lines if line))
+    return Prediction(True, title, None, "\n".join(line for line in lines if line), reports=READABILITY_FIELDS)
 
 
 def available() -> dict[str, System]:
     """Ours always; each peer when its package is installed (the `eval` extra)."""
     systems: dict[str, System] = {"ours": ours}
-    try:
-        import trafilatura  # noqa: F401
-
-        systems["trafilatura"] = trafilatura_system
-    except ImportError:
-        pass
+    for name, system in (("trafilatura", trafilatura_system), ("gne", gne_system)):
+        try:
+            __import__(name)
+        except ImportError:
+            continue
+        systems[name] = system
     systems["readability"] = readability_system
     return systems
 

@@ -91,7 +91,7 @@ def test_every_rule_has_a_noise_case():
     case("printer-industry", "打印机行业今年增长很快，关闭了一些落后产能。"),
     case("location-word", "当前位置在哪里很重要，他说。"),
     case("statement-word", "特别声明这件事情很重要，他说道，我们都同意。"),
-    case("dateline-with-reporter", "本报北京5月9日电 （记者 王乐文）"),
+    case("dateline-with-reporter", "本报北京5月9日电 （记者 林小川）"),
     case("year-sentence", "2024年是全面贯彻落实党的二十大精神的关键之年。"),
     case("photo-caption", "图为活动现场。"),
     case("photo-credit-with-verb", "记者 张三 摄"),

@@ -15,17 +15,17 @@ DEFAULT_CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus
 
 
 class Command(ScrapyCommand):
-    """Score the extractor against a gold corpus, beside trafilatura and readability-lxml."""
+    """Score the extractor against a gold corpus, beside trafilatura, GNE and readability-lxml."""
 
     requires_project = True
     requires_crawler_process = False
     default_settings = {"LOG_ENABLED": False}
 
     def syntax(self) -> str:
-        return "[CORPUS_DIR] [--systems ours,trafilatura,readability] [--pages] [--json FILE]"
+        return "[CORPUS_DIR] [--systems ours,trafilatura,gne,readability] [--pages] [--json FILE]"
 
     def short_desc(self) -> str:
-        return "Print body P/R/F1, title, date and list-page scores per category"
+        return "Print body P/R/F1, title, date, source, author, editor and list-page scores per category"
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
@@ -62,7 +62,7 @@ class Command(ScrapyCommand):
         if opts.json_out:
             table = defaultdict(dict)
             for category, name, summary in rows:
-                table[category][name] = summary.__dict__
+                table[category][name] = summary.as_dict()
             Path(opts.json_out).write_text(json.dumps(table, indent=1), "utf-8")
 
 
@@ -70,6 +70,11 @@ def _page_lines(scores: list[PageScore]) -> str:
     lines = []
     for s in scores:
         body = f"F1={s.body.f1:.3f}" if s.body else f"list={'ok' if s.list_ok else 'MISSED'}"
-        lines.append(f"{s.page.category}/{s.page.path.stem:36s} {s.system:12s} {body} "
-                     f"title={s.title_ok} date={s.date_ok}")
+        checks = " ".join(f"{name}={_mark(ok) if name in s.prediction.reports else 'n/a'}"
+                          for name, ok in s.fields.items())
+        lines.append(f"{s.page.category}/{s.page.path.stem:36s} {s.system:12s} {body} {checks}".rstrip())
     return "\n".join(lines)
+
+
+def _mark(ok: bool | None) -> str:
+    return "-" if ok is None else "ok" if ok else "MISSED"

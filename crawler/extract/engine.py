@@ -121,11 +121,7 @@ def _with_profile(page: Page, profile: SiteProfile) -> Draft:
             container = copy.deepcopy(matches[0])
             break
     draft = Draft(profile.name, profile.site, title, [], published, raw)
-    draft.source = fields.labelled_field(page, profile.source, infos, bylines.source_from,
-                                         bylines.source_label,
-                                         ("ContentSource", "source"))
-    draft.author = fields.labelled_field(page, profile.author, infos, bylines.author_of_element, bylines.author_from)
-    draft.editor = fields.labelled_field(page, profile.editor, infos, bylines.editor_from, bylines.editor_from)
+    draft.source, draft.author, draft.editor = fields.credits(page, profile, infos, title_element)
     if container is not None:
         drop_elements(container, GLOBAL_NOISE + profile.noise, draft.fired)
         _clean_into(draft, container, page.url)
@@ -163,10 +159,7 @@ def _fallback_fields(page: Page) -> Draft:
     infos = fields.info_texts(page, None, title_element)
     published, raw = fields.published(page, None, infos, GENERIC_PUBLISHED)
     draft = Draft("readability", "generic", title, [], published, raw)
-    draft.source = fields.labelled_field(page, (), infos, bylines.source_from,
-                                         bylines.source_label, ("source",))
-    draft.author = fields.labelled_field(page, GENERIC_AUTHOR, infos, bylines.author_of_element, bylines.author_from)
-    draft.editor = fields.labelled_field(page, (), infos, bylines.editor_from, bylines.editor_from)
+    draft.source, draft.author, draft.editor = fields.credits(page, None, infos, title_element, GENERIC_AUTHOR)
     return draft
 
 
@@ -189,18 +182,11 @@ def _clean_into(draft: Draft, container: etree._Element, base_url: str) -> None:
     cleaned = clean_blocks(dom.blocks_of(container, base_url), draft.fired, draft.title)
     draft.blocks = cleaned.blocks
     draft.editor = draft.editor or cleaned.captured.get("editor")
-    draft.author = draft.author or cleaned.captured.get("author") or _credit_author(draft.blocks)
+    draft.author = draft.author or cleaned.captured.get("author") or bylines.body_author(
+        [b.text for b in draft.blocks if b.kind == "p"])
     # A 来源 line inside the article names the original outlet; the info line may only
     # name the account that reposted it (网易号).
     draft.source = cleaned.captured.get("source") or draft.source
-
-
-def _credit_author(blocks: list) -> str | None:
-    for block in [b for b in blocks if b.kind == "p"][-2:][::-1]:
-        found = bylines.closing_credit_author(block.text)
-        if found:
-            return found
-    return None
 
 
 def _strip_suffixes(title: str, profile: SiteProfile) -> str:
@@ -260,6 +246,8 @@ def _list_like(page: Page, draft: Draft) -> tuple[str, str] | None:
 
 def _finish(page: Page, draft: Draft, options: ExtractOptions) -> Article:
     convert = options.script == "t2s"
+    draft.source, draft.author, draft.editor = fields.remaining(
+        page, draft.title, draft.source, draft.author, draft.editor)
 
     def norm(value: str | None) -> str | None:
         if value is None:

@@ -1,12 +1,13 @@
 """Field values read through a profile's selectors, with page-wide fallbacks."""
 from __future__ import annotations
 
+import json
 import re
-from typing import Callable
+from typing import Callable, Iterator
 
 from lxml import etree
 
-from . import dates, dom
+from . import bylines, dates, dom
 from .chinese import to_simplified
 from .page import Page
 from .profiles import SiteProfile
@@ -47,6 +48,19 @@ def info_texts(page: Page, profile: SiteProfile | None, title_element: etree._El
 _FOLLOWING_TEXT = etree.XPath("following::text()[normalize-space()][position() <= 60]")
 
 
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+
+
+def hidden(element: etree._Element | None) -> bool:
+    """Inside an element no reader sees (style display:none, the hidden attribute): search
+    engine copies of the info line carry the site editor's name as 作者."""
+    while element is not None:
+        if _hidden_itself(element):
+            return True
+        element = element.getparent()
+    return False
+
+
 def _near_title(title_element: etree._Element, window: int = 400) -> list[str]:
     """The lines right after the headline, in document order, however deeply nested:
     Chinese sites print the date / 来源 / 作者 line there. A line gathers the text nodes
@@ -57,6 +71,8 @@ def _near_title(title_element: etree._Element, window: int = 400) -> list[str]:
     size = 0
     for text in _FOLLOWING_TEXT(title_element):
         holder = text.getparent()
+        if hidden(holder):
+            continue
         if text.is_tail:
             holder = holder.getparent() if holder is not None else None
         while holder is not None and holder.tag not in dom.BLOCK_TAGS:
@@ -104,7 +120,7 @@ def published(
             value = dates.parse_date(raw)
             if value:
                 return value, raw
-    shown = [dom.text_of(e) for e in page.select(_DATE_ELEMENTS[0])]
+    shown = [dom.text_of(e) for e in page.select(_DATE_ELEMENTS[0]) if not hidden(e)]
     for raw in [*shown, page.meta(*_PUBLISHED_META)]:
         value = dates.parse_date(raw)
         if value:
@@ -118,16 +134,186 @@ def labelled_field(
     infos: list[str],
     parse_selected: Callable[[str], str | None],
     parse_info: Callable[[str], str | None],
-    meta_names: tuple[str, ...] = (),
 ) -> str | None:
-    """A 来源 / 作者 / 编辑 value: the profile's element, else a labelled info line, else meta."""
+    """A 来源 / 作者 / 编辑 value: the profile's element, else a labelled info line."""
     text, _ = first_text(page, selectors)
     value = parse_selected(text) if text else None
     for info in infos:
         if value:
             break
         value = parse_info(info)
-    if not value and meta_names:
-        meta = page.meta(*meta_names)
-        value = parse_selected(meta) if meta else None
     return value
+
+
+def credits(
+    page: Page, profile: SiteProfile | None, infos: list[str], title_element: etree._Element | None,
+    author_selectors: tuple[str, ...] = (),
+) -> tuple[str | None, str | None, str | None]:
+    """(source, author, editor) as the header shows them, by a numbered cascade per field:
+    1. the profile's own label words ([labels]), in the info lines and anywhere after the
+       headline: the site has said that is how it prints the field;
+    2. the profile's selectors; 3. labelled info lines (for the editor, 责任编辑 / 责编 only);
+    4. elements after the headline whose class names the field (span.source, p.media-name,
+       span.author), or the source printed unlabelled after the date (2024-05-10 09:57 某某网);
+    5. the editor, on a site no profile knows: a 责任编辑 / 责编 line anywhere after the
+       headline, which beats a plain 编辑 line (a column's credit block); a profile knows
+       where its site's editor is; 6. a plain 编辑 / 选稿 info line.
+    What the article's own lines say comes next (engine), and `remaining` last."""
+    heading = dom.text_of(title_element) if title_element is not None else None
+    site = {kind: bylines.site_reader(kind, getattr(profile, f"{kind}_labels") if profile else ())
+            for kind in ("source", "author", "editor")}
+    lines = _lines_after(page, heading) if any(site.values()) or profile is None else []
+    source, author, editor = (_first_value(infos + lines, site[kind]) for kind in ("source", "author", "editor"))
+    source = source or labelled_field(page, profile.source if profile else (), infos, bylines.source_from,
+                                      bylines.source_label)
+    author = author or labelled_field(page, (profile.author if profile else ()) + author_selectors, infos,
+                                      bylines.author_of_element, bylines.author_from)
+    editor = editor or labelled_field(page, profile.editor if profile else (), infos, bylines.editor_from,
+                                      bylines.strong_editor_from)
+    if title_element is not None:
+        source = source or _classed(title_element, _SOURCE_CLASS, bylines.source_from) or _dated_source(infos)
+        author = author or _classed(title_element, _AUTHOR_CLASS, bylines.author_of_element)
+    if not editor and profile is None:
+        editor = _first_value(lines, bylines.strong_editor_from)
+    return source, author, editor or _first_value(infos, bylines.editor_from)
+
+
+def _first_value(lines: list[str], read: Callable[[str], str | None] | None) -> str | None:
+    """The first value `read` finds in `lines`."""
+    return next(filter(None, map(read, lines)), None) if read else None
+
+
+def remaining(
+    page: Page, title: str | None, source: str | None, author: str | None, editor: str | None
+) -> tuple[str | None, str | None, str | None]:
+    """The last resorts, for what neither the header nor the article's lines gave: a labelled
+    来源 / 编辑 line anywhere after the headline (a footer box), then the page's metadata."""
+    if not (source and editor):
+        lines = _lines_after(page, title)
+        source = source or _first_value(lines, bylines.source_label)
+        editor = editor or _first_value(lines, bylines.editor_from)
+    source = source or bylines.source_from(page.meta("ContentSource", "source") or "")
+    return source, author or _meta_author(page, source), editor
+
+
+_SOURCE_CLASS = ("source", "laiyuan", "medianame", "sourcename")
+_AUTHOR_CLASS = ("author", "writer", "zuozhe")
+_FOLLOWING = etree.XPath("following::*[position() <= 120]")
+
+
+def _classed(title_element: etree._Element, words: tuple[str, ...], parse: Callable[[str], str | None]) -> str | None:
+    """The innermost visible element after the headline whose class or id holds one of `words`."""
+    matches = []
+    for element in _FOLLOWING(title_element):
+        if not isinstance(element.tag, str):
+            continue
+        attrs = f"{element.get('class') or ''} {element.get('id') or ''}".lower().replace("-", "").replace("_", "")
+        if any(w in attrs for w in words):
+            matches.append(element)
+    for element in matches:
+        inner = any(other is not element and element in other.iterancestors() for other in matches)
+        text = dom.text_of(element)
+        if not inner and text and len(text) <= 40 and not hidden(element):
+            value = parse(text)
+            if value:
+                return value
+    return None
+
+
+_DATED_NAME = re.compile(
+    r"^\s*(?:19|20)\d{2}\s*[-年/.]\s*\d{1,2}\s*[-月/.]\s*\d{1,2}\s*日?\s*(?:\d{1,2}[:：]\d{2}(?::\d{2})?)?"
+    r"\s+(?P<v>[\u3400-\u9fff][\u3400-\u9fff·\-A-Za-z]{1,15})\s*$"
+)
+
+
+# After the date a platform may print where the writer posted from: 来自某省, 发布于某市, 某省.
+_POSTED_FROM = re.compile(r"^(?:来自|发布于|发自|IP)|[省市区县州]$")
+
+
+def _dated_source(infos: list[str]) -> str | None:
+    """The info line that is a date and a name and nothing else: the name is the 来源."""
+    for info in infos:
+        match = _DATED_NAME.match(info)
+        name = match.group("v") if match else ""
+        if name and not _POSTED_FROM.search(name) and not bylines.PLACE.match(name):
+            return name
+    return None
+
+
+_BODY = etree.XPath("//body")
+
+
+def _lines_after(page: Page, heading: str | None, max_len: int = 80) -> list[str]:
+    """The page's short visible lines after the headline (the whole page when it is not
+    found): what comes before it is navigation and other stories."""
+    lines = _visible_lines(page)
+    if heading and heading in lines:
+        lines = lines[lines.index(heading) + 1:]
+    return [line for line in lines if len(line) <= max_len]
+
+
+def _visible_lines(page: Page) -> list[str]:
+    """Text lines of the page in document order, one per block, hidden and script text aside."""
+    bodies = _BODY(page.root)
+    lines: list[str] = []
+    current: list[str] = []
+
+    def flush() -> None:
+        line = dom.squeeze("".join(current))
+        if line:
+            lines.append(line)
+        current.clear()
+
+    def walk(element: etree._Element) -> None:
+        tag = element.tag if isinstance(element.tag, str) else ""
+        if tag and tag not in dom.SKIP_TAGS and not _hidden_itself(element):
+            block = tag in dom.BLOCK_TAGS or tag == "br"
+            if block:
+                flush()
+            current.append(element.text or "")
+            for child in element:
+                walk(child)
+                current.append(child.tail or "")
+            if block:
+                flush()
+
+    if bodies:
+        walk(bodies[0])
+        flush()
+    return lines
+
+
+def _hidden_itself(element: etree._Element) -> bool:
+    return element.get("hidden") is not None or bool(_HIDDEN_STYLE.search(element.get("style") or ""))
+
+
+# Read from the page's text: the parsed tree holds no scripts (dom.parse drops them).
+_LD_JSON = re.compile(r"<script[^>]+application/ld\+json[^>]*>(.*?)</script>", re.IGNORECASE | re.DOTALL)
+# A site or outlet named where a person should be: 某某网, 某某日报, chinanews.
+_OUTLET_NAME = re.compile(r"(?:网|报|社|台|新闻|频道|中心|杂志|周刊|客户端|号)$|^[a-z0-9.\-]+$")
+
+
+def _meta_author(page: Page, source: str | None) -> str | None:
+    """Author named only in the metadata: <meta name=author>, article:author, JSON-LD author.
+    Sites fill these with their own name or the outlet (the 来源) as often as with a
+    person: only names that are people's count, and none the <title> or site name carries."""
+    site = f"{page.html_title().replace(page.title_from_head() or '', '')} {page.meta('og:site_name') or ''}"
+    for raw in (page.meta("author", "article:author", "byline"), *_ld_authors(page)):
+        value = bylines.author_of_element(raw) if raw else None
+        if value and value != source and not any(_OUTLET_NAME.search(n) or n in site for n in value.split("、")):
+            return value
+    return None
+
+
+def _ld_authors(page: Page) -> Iterator[str]:
+    for script in _LD_JSON.findall(page.text):
+        try:
+            data = json.loads(script)
+        except ValueError:
+            continue
+        for item in data if isinstance(data, list) else [data]:
+            authors = item.get("author") if isinstance(item, dict) else None
+            for author in authors if isinstance(authors, list) else [authors]:
+                name = author.get("name") if isinstance(author, dict) else author
+                if isinstance(name, str):
+                    yield name

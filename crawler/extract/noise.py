@@ -88,15 +88,14 @@ def _rule(name: str, regex: str, **kw) -> LineRule:
 
 _OPEN, _CLOSE = r"^[\s(（\[【]*", r"[\s)）\]】。]*$"
 LINE_RULES: tuple[LineRule, ...] = (
-    _rule("editor-line", _OPEN + r"(?:责任编辑|责编|编辑|责任编校|编审|值班编辑)\s*[:：].{1,40}?" + _CLOSE,
-          capture="editor", value=bylines.editor_from),
-    _rule("source-line", _OPEN + r"(?:本文|文章|信息)?来源\s*[:：]\s*\S.{0,40}?" + _CLOSE,
+    _rule("editor-line", bylines.EDITOR_LINE.pattern, max_len=60, capture="editor", value=bylines.editor_from),
+    _rule("source-line", _OPEN + r"(?:" + "|".join(bylines.SOURCE_WORDS) + r")\s*[:：]\s*\S.{0,40}?" + _CLOSE,
           max_len=50, capture="source", value=bylines.source_from),
-    _rule("byline-line", bylines.BYLINE_LINE.pattern, max_len=40, capture="author", value=bylines.byline_author),
+    _rule("author-line", _OPEN + r"作者\s*[:：].{1,40}?" + _CLOSE, max_len=50, capture="author", value=bylines.author_from),
+    _rule("byline-line", bylines.BYLINE_LINE.pattern, max_len=50, capture="author", value=bylines.byline_author),
     _rule("review-line", _OPEN + r"(?:审核|校对|审校|终审|初审|复审|监制|制作|统筹)\s*[:：].{1,40}?" + _CLOSE, max_len=60),
     _rule("original-title", r"^[\s【\[]*原标题\s*[:：]", max_len=120),
     _rule("summary", r"^[\s【\[]*(?:内容摘要|内容提要|摘要|导读|核心提示)\s*[:：]", max_len=400),
-    _rule("author-line", _OPEN + r"作者\s*[:：].{1,40}?" + _CLOSE, max_len=50, capture="author", value=bylines.author_from),
     _rule("reprint-notice",
           r"转载请注明|^[\s【\[(（]*(?:版权声明|免责声明|声明)\s*[:：】\]]|^(?:本文|文章)(?:仅|只)?(?:为|代表)作者"
           r"|本文(?:系|为).{0,20}(?:授权|原创|独家|首发)|不代表(?:本站|本网|本平台|本报|本刊|网易|我们|本号)"

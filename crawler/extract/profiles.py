@@ -31,7 +31,8 @@ BUNDLED_DIR = resources.files("crawler") / "profiles"
 FIELD_NAMES = ("title", "published", "source", "author", "editor", "info", "body", "noise")
 _ADDITIVE = {"noise"}
 _SELECTOR_KEYS = (*FIELD_NAMES, "markers")
-_LIST_KEYS = (*_SELECTOR_KEYS, "hosts", "article_urls", "list_urls", "start_urls", "title_suffixes")
+_LIST_KEYS = (*_SELECTOR_KEYS, "hosts", "article_urls", "list_urls", "start_urls", "title_suffixes",
+              "source_labels", "author_labels", "editor_labels")
 DEFAULT_PORTS = {"http": 80, "https": 443}
 _PROBE = etree.fromstring("<html><body/></html>")  # evaluating on it finds XPath errors compiling misses
 
@@ -101,6 +102,10 @@ class SiteProfile:
     body: tuple[str, ...] = ()
     noise: tuple[str, ...] = ()
     title_suffixes: tuple[str, ...] = ()
+    # The site's own label words beyond the common ones ([labels] source / author / editor).
+    source_labels: tuple[str, ...] = ()
+    author_labels: tuple[str, ...] = ()
+    editor_labels: tuple[str, ...] = ()
     abstract: bool = False
     sample_url: str = ""
 
@@ -187,6 +192,10 @@ def _read(path) -> dict:
     if not isinstance(table, dict):
         raise ProfileError(f"{path}: [fields] must be a table")
     data.update(table)
+    labels = data.pop("labels", {})
+    if not isinstance(labels, dict) or not set(labels) <= {"source", "author", "editor"}:
+        raise ProfileError(f"{path}: [labels] must be a table of source / author / editor word lists")
+    data.update({f"{kind}_labels": words for kind, words in labels.items()})
     _check(data, path)
     return data
 

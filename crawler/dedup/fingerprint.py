@@ -87,8 +87,9 @@ CONTEXT = 2  # characters kept either side of an identifier: the template's word
 # splits an identifier in two, so two copies of one text cover the same identifiers.
 # Stored, they take a few hundred bytes (corpus median 137, largest 1.9 kB).
 MARK_SPAN = 2000
-# An edit inside an identifier deletes one of its characters now and then; a copy edited at
-# 10 % of its characters loses two inside one 18-character credit code about once in 60.
+# Characters an edited copy of an identifier may have lost inside it. With 10 % of a text's
+# characters edited (a quarter of the edits deletions), an 18-character credit code loses
+# two about once in 14 copies, three once in 100.
 MAX_DELETED = 2
 # Two texts are different documents when on EACH side at least MIN_CONTRADICTIONS, and at
 # least MIN_SHARE, of its identifiers stand where the other has a different one
@@ -113,7 +114,7 @@ def find_marks(text: str, normalised: str | None = None) -> tuple[Mark, ...]:
     for match in _IDENTIFIER.finditer(source, 0, MARK_SPAN):
         value = match.group()
         if len(value) < 2 or value.isalpha():
-            continue  # 3个, 5G's lone digit; gdp, app: words, not identifiers
+            continue  # the 3 of 3个 is no identifier, nor are words: gdp, app
         start, end = match.span()
         found[(source[max(0, start - CONTEXT): start], value, source[end: end + CONTEXT])] = None
     return tuple(found)
@@ -133,8 +134,8 @@ def related(a: str, b: str) -> bool:
     inside an identifier splits it (each piece keeps a run of it), deletes a character of
     it, or inserts a non-digit (年 and 月 join a date, so they are ignored here): the shorter
     is then the longer's characters in order, within a span at most MAX_DELETED longer.
-    Two values of one slot differ by a digit put in place of another (12 and 13, 33000 and
-    39000, two credit codes), which no such edit does."""
+    Two values of one slot differ by a character put in place of another (12 and 13, 33000
+    and 39000, two credit codes), which no such edit does."""
     a, b = a.translate(_NO_JOINERS), b.translate(_NO_JOINERS)
     longer, shorter = (a, b) if len(a) >= len(b) else (b, a)
     return _span(shorter, longer) <= len(shorter) + MAX_DELETED

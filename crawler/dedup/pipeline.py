@@ -1,5 +1,6 @@
 """Drop (or mark) items that repeat an article already emitted: same URL, same text,
-or nearly the same text (another site's repost, a mirror's Traditional copy)."""
+or nearly the same text (another site's repost, a mirror's Traditional copy), unless the
+near text puts other identifiers in the same places (another document of one template)."""
 from __future__ import annotations
 
 import json

@@ -2,7 +2,8 @@ import random
 
 import pytest
 
-from crawler.dedup.fingerprint import Fingerprint, normalise
+from crawler.dedup.fingerprint import (Fingerprint, distinct_documents, find_marks, normalise, pack_marks, related,
+                                      unpack_marks)
 
 ARTICLE = (
     "深度参与成渝地区双城经济圈建设，是全市上下的重大政治任务和重要发展使命。市委全会审议通过决定，提出了我市深度参与"
@@ -54,3 +55,63 @@ def test_signatures_are_stable_across_processes():
             for _ in range(2)}
     assert len(runs) == 1
     assert runs.pop().strip() == str(Fingerprint.of("发展新质生产力").signature[:4].tolist())
+
+
+def test_identifiers_are_read_with_the_words_around_them():
+    text = ("资市监罚〔2024〕12号\n统一社会信用代码：９１５１０１００ＭＡ６Ｃ８ＸＹＺ１２\n"
+            "当事人于2024年3月5日售出3件，违法所得360元，涉及5G手机和app")
+    assert find_marks(text) == (
+        ("监罚", "202412", "号统"),               # punctuation gone: the 文号 reads as one run
+        ("代码", "91510100ma6c8xyz12", "当事"),   # full-width folded, Latin lowered
+        ("人于", "2024年3月5", "日售"),           # a date is one identifier, joined through 年 and 月
+        ("所得", "360", "元涉"),
+        ("涉及", "5g", "手机"),
+    )  # the lone 3 and the word app are not identifiers
+
+
+@pytest.mark.parametrize("original,copy", [
+    ("91510100ma6c8xyz12", "91510100ma6c8xyz12"),
+    ("91510100ma6c8xyz12", "91510"),              # split by an inserted character: a piece
+    ("91510100ma6c8xyz12", "0ma6c8xyz12"),
+    ("2024年3月15", "2024年3月5"),                # a digit deleted
+    ("91510100ma6c8xyz12", "9151010ma6c8yz12"),   # two deleted
+    ("2024103", "2024年103"),                     # a 年 inserted
+], ids=["same", "left-piece", "right-piece", "one-deleted", "two-deleted", "joiner-inserted"])
+def test_an_edited_identifier_is_related_to_its_original(original, copy):
+    assert related(original, copy) and related(copy, original)
+
+
+@pytest.mark.parametrize("a,b", [
+    ("202412", "202413"),                         # 文号 12 and 13
+    ("33000", "39000"),
+    ("2024年3月5", "2024年5月3"),
+    ("91510100ma6c8xyz12", "91510300mb2k4wq0x7"),
+    ("91510100ma6c8xyz12", "9151010ma6xyz12"),    # three deleted: more than an edit does
+], ids=["wenhao", "amount", "date", "credit-codes", "three-deleted"])
+def test_values_of_one_slot_are_not_related(a, b):
+    assert not related(a, b) and not related(b, a)
+
+
+def test_marks_survive_packing():
+    marks = Fingerprint.of("统一社会信用代码：91510100MA6C8XYZ12，罚款5000元", title="资市监罚〔2024〕12号").marks
+    assert len(marks) == 3 and unpack_marks(pack_marks(marks)) == marks
+    assert unpack_marks("") == ()
+
+
+NOTICE = ("资府人〔2024〕{number}号\n经市政府研究决定：任命{name}为资阳市交通运输局副局长，免去其资阳市水利局副局长职务。"
+          "\n资阳市人民政府\n2024年{date}日")
+
+
+def _notice(number, name, date):
+    return Fingerprint.of(NOTICE.format(number=number, name=name, date=date)).marks
+
+
+def test_notices_differing_in_wenhao_and_date_are_distinct_documents():
+    assert distinct_documents(_notice(15, "张建国", "5月20"), _notice(16, "李海燕", "6月3"))
+
+
+def test_a_new_dateline_or_one_changed_number_is_still_the_same_document():
+    original = _notice(15, "张建国", "5月20")
+    reposted = Fingerprint.of("本报讯 6月13日电 " + NOTICE.format(number=15, name="张建国", date="5月20")).marks
+    assert not distinct_documents(original, reposted)
+    assert not distinct_documents(original, _notice(15, "张建国", "5月21"))  # one number: an edit, not a slot

@@ -1,5 +1,6 @@
 """Drop (or mark) items that repeat an article already emitted: same URL, same text,
-or nearly the same text (another site's repost, a mirror's Traditional copy)."""
+or nearly the same text (another site's repost, a mirror's Traditional copy), unless the
+near text puts other identifiers in the same places (another document of one template)."""
 from __future__ import annotations
 
 import logging
@@ -10,8 +11,9 @@ from scrapy import signals
 from scrapy.exceptions import DropItem, NotConfigured
 
 from ..feeds import FeedLedger, urls_in_every_feed
-from .fingerprint import Fingerprint
+from .fingerprint import Fingerprint, distinct_documents
 from .runtime import store_for
+from .store import Stored
 from .urls import url_key
 
 logger = logging.getLogger(__name__)
@@ -74,7 +76,7 @@ class DedupPipeline:
         adapter = ItemAdapter(item)
         url = adapter.get("url")
         keys = {url_key(url), url_key(adapter.get("canonical_url") or url)}
-        fingerprint = Fingerprint.of(adapter.get("content") or "")
+        fingerprint = Fingerprint.of(adapter.get("content") or "", adapter.get("title") or "")
         reason, earlier = self._match(keys, fingerprint)
         if reason is None:
             self.store.add(url_key(adapter.get("canonical_url") or url), url, fingerprint)
@@ -97,10 +99,19 @@ class DedupPipeline:
         earlier = self.store.find_exact(fingerprint.exact)
         if earlier:
             return "exact", earlier
-        for candidate in self.store.near_candidates(fingerprint):
-            if fingerprint.jaccard(candidate.signature) >= self.jaccard:
+        near = [c for c in self.store.near_candidates(fingerprint) if self._near(fingerprint, c)]
+        for candidate in near:
+            # Near-identical prose with other identifiers in its places: another document of
+            # the same template (a 处罚决定书 for another party), not a copy of this one.
+            if not distinct_documents(fingerprint.marks, candidate.marks):
                 return "near", candidate.url
-            if (min(fingerprint.size, candidate.size) >= self.min_shingles
-                    and fingerprint.containment(candidate.signature, candidate.size) >= self.containment):
-                return "near", candidate.url
+        if near:
+            logger.debug("Near %s, but its identifiers differ: a distinct document", near[0].url)
+            self.stats.inc_value("dedup/distinct/identifiers")
         return None, None
+
+    def _near(self, fingerprint: Fingerprint, candidate: Stored) -> bool:
+        if fingerprint.jaccard(candidate.signature) >= self.jaccard:
+            return True
+        return (min(fingerprint.size, candidate.size) >= self.min_shingles
+                and fingerprint.containment(candidate.signature, candidate.size) >= self.containment)

@@ -24,7 +24,7 @@ import numpy as np
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.project import project_data_dir
 
-from .fingerprint import Fingerprint, band_keys
+from .fingerprint import Fingerprint, Mark, band_keys, pack_marks, unpack_marks
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,7 @@ class Stored:
     url: str
     size: int
     signature: np.ndarray
+    marks: tuple[Mark, ...] = ()  # none for rows stored before identifiers were kept
 
 
 class DedupStore(Protocol):
@@ -65,6 +66,13 @@ CREATE TABLE IF NOT EXISTS bands (
     PRIMARY KEY (band_key, article)
 ) WITHOUT ROWID;
 """
+# Schema changes after the first release, applied in order to any store whose
+# `PRAGMA user_version` is lower; existing rows keep working with the defaults.
+_MIGRATIONS = (
+    # 1: the identifiers beside the signature (Fingerprint.marks, packed). Older rows have
+    # none, so a templated document is still taken for their duplicate, as before.
+    "ALTER TABLE articles ADD COLUMN marks TEXT NOT NULL DEFAULT ''",
+)
 
 
 class SQLiteStore:
@@ -88,6 +96,16 @@ class SQLiteStore:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(_SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Bring an older store up to date, once, even with several processes opening it."""
+        self.db.execute("BEGIN IMMEDIATE")  # re-read the version under the write lock
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        for statement in _MIGRATIONS[version:]:
+            self.db.execute(statement)
+        self.db.execute(f"PRAGMA user_version = {len(_MIGRATIONS)}")
+        self.db.commit()
 
     def url_seen(self, key: str, newer_than: float | None = None) -> str | None:
         row = self.db.execute(
@@ -102,11 +120,11 @@ class SQLiteStore:
     def near_candidates(self, fingerprint: Fingerprint) -> list[Stored]:
         keys = band_keys(fingerprint.signature)
         rows = self.db.execute(
-            f"SELECT DISTINCT a.id, a.url, a.size, a.signature FROM bands b JOIN articles a ON a.id = b.article "
+            f"SELECT DISTINCT a.id, a.url, a.size, a.signature, a.marks FROM bands b JOIN articles a ON a.id = b.article "
             f"WHERE b.band_key IN ({','.join('?' * len(keys))})",
             keys,
         ).fetchall()
-        return [Stored(r[0], r[1], r[2], np.frombuffer(r[3], dtype=np.uint32)) for r in rows]
+        return [Stored(r[0], r[1], r[2], np.frombuffer(r[3], dtype=np.uint32), unpack_marks(r[4])) for r in rows]
 
     def add(self, key: str, url: str, fingerprint: Fingerprint) -> None:
         self.add_many([(key, url, fingerprint)])
@@ -116,8 +134,9 @@ class SQLiteStore:
         now = time.time()
         for key, url, fingerprint in entries:
             cursor = self.db.execute(
-                "INSERT INTO articles (key, url, exact, size, signature, added_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (key, url, fingerprint.exact, fingerprint.size, fingerprint.signature.tobytes(), now),
+                "INSERT INTO articles (key, url, exact, size, signature, marks, added_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (key, url, fingerprint.exact, fingerprint.size, fingerprint.signature.tobytes(),
+                 pack_marks(fingerprint.marks), now),
             )
             self.db.executemany("INSERT INTO bands VALUES (?, ?)",
                                 [(k, cursor.lastrowid) for k in band_keys(fingerprint.signature)])

@@ -16,7 +16,7 @@ import numpy as np
 import redis
 from scrapy_redis.connection import get_redis
 
-from ..dedup.fingerprint import Fingerprint, band_keys
+from ..dedup.fingerprint import Fingerprint, band_keys, pack_marks, unpack_marks
 from ..dedup.store import Stored
 
 
@@ -51,16 +51,17 @@ class RedisStore:
 
     def near_candidates(self, fingerprint: Fingerprint) -> list[Stored]:
         keys = band_keys(fingerprint.signature)
-        candidates = [Stored(0, url, fp.size, fp.signature) for url, (_, fp, _) in self.pending.items()
+        candidates = [Stored(0, url, fp.size, fp.signature, fp.marks) for url, (_, fp, _) in self.pending.items()
                       if set(band_keys(fp.signature)) & set(keys)]
         pipe = self.server.pipeline(transaction=False)
         for band in keys:
             pipe.smembers(self._k("band", band))
         urls = set().union(*pipe.execute())
         for url in urls:
-            size, signature = self.server.hmget(self._k("article", url.decode()), "size", "signature")
-            if signature:
-                candidates.append(Stored(0, url.decode(), int(size), np.frombuffer(signature, dtype=np.uint32)))
+            size, signature, marks = self.server.hmget(self._k("article", url.decode()), "size", "signature", "marks")
+            if signature:  # an article stored before identifiers were kept has no marks field
+                candidates.append(Stored(0, url.decode(), int(size), np.frombuffer(signature, dtype=np.uint32),
+                                         unpack_marks((marks or b"").decode())))
         return candidates
 
     def add(self, key: str, url: str, fingerprint: Fingerprint) -> None:
@@ -74,7 +75,8 @@ class RedisStore:
             pipe.hset(self._k("url", key), mapping={"url": url, "added": added})
             pipe.set(self._k("exact", fingerprint.exact), url)
             pipe.hset(self._k("article", url), mapping={"size": fingerprint.size,
-                                                        "signature": fingerprint.signature.tobytes()})
+                                                        "signature": fingerprint.signature.tobytes(),
+                                                        "marks": pack_marks(fingerprint.marks)})
             for band in band_keys(fingerprint.signature):
                 pipe.sadd(self._k("band", band), url)
         pipe.execute()

@@ -29,7 +29,7 @@ from crawler.growingsite import GrowingSite
 def crawl_day(site: GrowingSite, proxy: FixtureProxy, workdir: Path, since: str) -> list[str]:
     """One daily run; the URLs it emitted."""
     out = workdir / f"day{site.day}.jsonl"
-    settings = [*FAST, "-s", f"DEDUP_STORE_PATH={workdir / 'dedup.sqlite'}", "-s", f"HTTPCACHE_DIR={workdir / 'httpcache'}",
+    settings = [*FAST, "-s", f"DEDUP_STORE_PATH={workdir / 'dedup.sqlite'}", "-s", f"HTTPCACHE_DIR={workdir / 'httpcache'}", "-s", f"INCREMENTAL_DATES_PATH={workdir / 'published.sqlite'}",
                 "-s", f"EXTRACT_PROFILE_DIRS={workdir / 'profiles'}", "-s", "LOG_LEVEL=WARNING"]
     subprocess.run([sys.executable, "-m", "scrapy", "crawl", "municipal", "-a", "site=growing", "-a", f"since={since}",
                     "-O", str(out), *settings], cwd=ROOT, env={**os.environ, **proxy.proxy_env()}, check=True)

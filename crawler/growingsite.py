@@ -6,6 +6,8 @@ sections, each a different way for a crawler to learn what is new:
 
 - politics: paginated list pages; article URLs carry their date (/n1/2024/0501/c1-...).
 - society: paginated list pages that print each article's date; URLs carry none.
+- culture: paginated list pages printing no dates, URLs carrying none: only the article
+  page itself tells its date.
 - notices: like politics but one article every third day, so its list is mostly unchanged.
 - tech: an RSS feed of its latest articles (pubDate); no list pages for the crawler.
 - economy: a news sitemap of its last two days (news:publication_date) and monthly archive
@@ -49,6 +51,7 @@ SECTIONS = (
     Section(1, "politics", 4),
     Section(2, "society", 3, dated_urls=False, shows_dates=True),
     Section(3, "notices", 1 / 3),
+    Section(6, "culture", 2, dated_urls=False),
     Section(4, "tech", 3, dated_urls=False, start="feed"),
     Section(5, "economy", 3, dated_urls=False, start="sitemap"),
 )

@@ -12,18 +12,23 @@ from __future__ import annotations
 
 import io
 import re
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Iterable
 from urllib.parse import urlsplit
 
 import feedparser
+from scrapy import signals
 from scrapy.exceptions import UsageError
 from scrapy.extensions.httpcache import RFC2616Policy
 from scrapy.http import Request, Response
 from scrapy.utils.gz import gunzip
+from scrapy.utils.project import data_path
 from scrapy.utils.sitemap import Sitemap
 
+from .dedup.urls import url_key
 from .extract.dates import CHINA, date_from_url, parse_date
 
 #: Request meta key: a list, feed or sitemap page, kept in the HTTP cache and revalidated.
@@ -201,3 +206,33 @@ def new_links(urls: Iterable[str], shown: dict[str, str], window: Window, seen) 
         elif not seen(url):
             new.append(url)
     return new, older
+
+
+class PublishedDates:
+    """Publication dates of articles found before the window: never emitted, so not in the
+    dedup store, yet their date does not change. Remembered, a later run knows them as old
+    without fetching them, and a list page of such links (printing no dates) as exhausted.
+    One SQLite file: INCREMENTAL_DATES_PATH, else .scrapy/published.sqlite beside the dedup store."""
+
+    def __init__(self, path: str) -> None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(path)
+        self.db.execute("CREATE TABLE IF NOT EXISTS published (key TEXT PRIMARY KEY, published TEXT NOT NULL)")
+        self.db.commit()
+
+    @classmethod
+    def from_crawler(cls, crawler) -> "PublishedDates":
+        dates = cls(crawler.settings.get("INCREMENTAL_DATES_PATH") or data_path("published.sqlite"))
+        crawler.signals.connect(dates.close, signal=signals.spider_closed)
+        return dates
+
+    def get(self, url: str) -> str | None:
+        row = self.db.execute("SELECT published FROM published WHERE key = ?", (url_key(url),)).fetchone()
+        return row[0] if row else None
+
+    def put(self, url: str, published: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO published (key, published) VALUES (?, ?)", (url_key(url), published))
+        self.db.commit()
+
+    def close(self, *args, **kwargs) -> None:
+        self.db.close()

@@ -94,3 +94,6 @@ HTTPCACHE_ENABLED = True
 HTTPCACHE_POLICY = "crawler.incremental.RevalidatePolicy"
 HTTPCACHE_DIR = "httpcache"
 HTTPCACHE_GZIP = True  # list pages are repetitive HTML: a fraction of the disk
+# Dates of articles found older than a run's -a since window (never emitted, so not in the dedup
+# store): a later run skips them unfetched. Default: .scrapy/published.sqlite.
+INCREMENTAL_DATES_PATH = None

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
+from functools import cached_property
 from typing import Any, AsyncIterator, ClassVar, Iterable
 from urllib.parse import urlsplit
 
@@ -15,8 +16,8 @@ from ..dedup.runtime import url_emitted
 from ..dedup.urls import url_key
 from ..extract import ExtractOptions, NotArticle, Registry, SiteProfile, extract
 from ..extract.profiles import host_of, on_hosts, split_host
-from ..incremental import (REVALIDATE, SINCE_FORMS, Window, document_body, document_kind, feed_entries,
-                           is_next_page, link_dates, new_links, parse_since, sitemap_entries)
+from ..incremental import (REVALIDATE, SINCE_FORMS, PublishedDates, Window, document_body, document_kind, feed_entries,
+                           is_next_page, link_date, link_dates, new_links, parse_since, sitemap_entries)
 
 # Arguments that are not the spider's own but are still legitimate: Spider.__init__ takes
 # `name`; Scrapy 2.19 still reads these spider attributes (crawler.py for download_delay and
@@ -111,6 +112,7 @@ class ArticleSpider(scrapy.Spider):
         is_article = item is not None
         if item is not None and not self.window.admits(item.published_at):
             self.crawler.stats.inc_value("extract/skipped/older")
+            self.published_dates.put(response.url, item.published_at)
             self.logger.debug("Published %s, before the window: %s", item.published_at, response.url)
             item = None
         if item is not None:
@@ -217,11 +219,21 @@ class ArticleSpider(scrapy.Spider):
 
     def new_links(self, urls: list[str], dates: dict[str, str | None]) -> list[str]:
         """Those of article links `urls` not emitted in an earlier run and not dated (by
-        `dates`, else by the URL) before the window; the others are counted."""
+        `dates`, else by the URL, else as remembered) before the window; the others are counted."""
+        if self.window.since is not None:
+            dates = dict(dates)
+            for url in urls:
+                if not link_date(url, dates):
+                    dates[url] = self.published_dates.get(url)
         new, older = new_links(urls, dates, self.window, self.link_seen)
         if older:
             self.crawler.stats.inc_value("incremental/links/older", len(older))
         return new
+
+    @cached_property
+    def published_dates(self) -> PublishedDates:
+        """Dates of the articles earlier runs found before their window (opened when first needed)."""
+        return PublishedDates.from_crawler(self.crawler)
 
     def link_seen(self, url: str) -> bool:
         """Emitted in an earlier run (the dedup store); counted once a run, like the seen-URL

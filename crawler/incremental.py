@@ -21,9 +21,10 @@ from urllib.parse import urlsplit
 
 import feedparser
 from scrapy import signals
-from scrapy.exceptions import UsageError
-from scrapy.extensions.httpcache import RFC2616Policy
+from scrapy.exceptions import NotConfigured, UsageError
+from scrapy.extensions.httpcache import FilesystemCacheStorage, RFC2616Policy
 from scrapy.http import Request, Response
+from scrapy.settings import Settings
 from scrapy.utils.gz import gunzip
 from scrapy.utils.project import data_path
 from scrapy.utils.sitemap import Sitemap
@@ -196,6 +197,26 @@ class RevalidatePolicy(RFC2616Policy):
         return False
 
 
+class StateCacheStorage(FilesystemCacheStorage):
+    """Scrapy's file-system HTTP cache, with a relative HTTPCACHE_DIR under state_path: in a
+    Scrapyd job Scrapy's own data_path finds no scrapy.cfg, and the cache would be off."""
+
+    def __init__(self, settings) -> None:
+        own = Settings(settings.copy_to_dict())  # the crawler's are frozen by now
+        own.set("HTTPCACHE_DIR", state_path(settings["HTTPCACHE_DIR"]))
+        super().__init__(own)
+
+
+def state_path(name: str) -> str:
+    """`name` under the project's .scrapy folder, else under .scrapy in the working folder
+    (a deployed egg, as Scrapyd runs it, has no scrapy.cfg to anchor .scrapy/; the server's
+    working folder is kept from one job to the next), as for the dedup store."""
+    try:
+        return data_path(name)
+    except NotConfigured:
+        return str(Path(".scrapy", name))
+
+
 def new_links(urls: Iterable[str], shown: dict[str, str], window: Window, seen) -> tuple[list[str], list[str]]:
     """(new, older): of article links `urls`, those unseen (`seen(url)` false) and inside the
     window, and those whose known date is before it."""
@@ -222,7 +243,7 @@ class PublishedDates:
 
     @classmethod
     def from_crawler(cls, crawler) -> "PublishedDates":
-        dates = cls(crawler.settings.get("INCREMENTAL_DATES_PATH") or data_path("published.sqlite"))
+        dates = cls(crawler.settings.get("INCREMENTAL_DATES_PATH") or state_path("published.sqlite"))
         crawler.signals.connect(dates.close, signal=signals.spider_closed)
         return dates
 

@@ -93,6 +93,7 @@ REDIS_FLUSH_ON_FINISH = True      # the last worker to finish clears the shared 
 HTTPCACHE_ENABLED = True
 HTTPCACHE_POLICY = "crawler.incremental.RevalidatePolicy"
 HTTPCACHE_DIR = "httpcache"
+HTTPCACHE_STORAGE = "crawler.incremental.StateCacheStorage"  # .scrapy/httpcache under Scrapyd too
 HTTPCACHE_GZIP = True  # list pages are repetitive HTML: a fraction of the disk
 # Dates of articles found older than a run's -a since window (never emitted, so not in the dedup
 # store): a later run skips them unfetched. Default: .scrapy/published.sqlite.

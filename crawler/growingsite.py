@@ -153,6 +153,10 @@ class GrowingSite:
         lines += [f"{key} = {json.dumps(urls)}" for key, urls in self.start_points().items()]
         return "\n".join(lines) + "\n"
 
+    @staticmethod
+    def is_article(url: str) -> bool:
+        return bool(re.search(r"/n1/\d{4}/\d{4}/c\d+-\d+\.html$|/GB/\w+/\d+\.html$", url))
+
     def find(self, url: str) -> Answer | None:
         path = url.split(HOST, 1)[1] if HOST in url else None
         for pattern, make in self._routes():

@@ -37,7 +37,6 @@ REVALIDATE = "revalidate"
 
 _AGE = re.compile(r"(\d+)\s*([wdhm])")
 _AGE_UNITS = {"w": timedelta(weeks=1), "d": timedelta(days=1), "h": timedelta(hours=1), "m": timedelta(minutes=1)}
-SINCE_FORMS = "a date (2024-05-01), a date and time (2024-05-01T08:00, China time unless it names an offset) or an age (2d, 12h, 30m, 1w)"
 
 
 def parse_since(value: str, now: datetime | None = None) -> datetime:
@@ -49,7 +48,8 @@ def parse_since(value: str, now: datetime | None = None) -> datetime:
     try:
         moment = datetime.fromisoformat(text.upper())
     except ValueError:
-        raise UsageError(f"since must be {SINCE_FORMS}, not {value!r}") from None
+        raise UsageError("since must be a date (2024-05-01), a date and time (2024-05-01T08:00, China time unless "
+                         f"it names an offset) or an age (2d, 12h, 30m, 1w), not {value!r}") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=CHINA)
 
 
@@ -214,7 +214,7 @@ def state_path(name: str) -> str:
     try:
         return data_path(name)
     except NotConfigured:
-        return str(Path(".scrapy", name))
+        return str(Path(".scrapy", name).absolute())  # absolute: data_path would look for scrapy.cfg again
 
 
 def new_links(urls: Iterable[str], shown: dict[str, str], window: Window, seen) -> tuple[list[str], list[str]]:

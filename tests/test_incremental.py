@@ -10,6 +10,7 @@ import json
 import math
 import re
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from scrapy.exceptions import UsageError
@@ -206,7 +207,7 @@ def test_daily_runs_fetch_what_is_new(growing, tmp_path):
     new = _published(site, 1)
     assert sorted(second.urls) == sorted(new)  # exactly the new articles, once
     assert not _published(site, -3, -2, -1, 0) & set(second.requested)  # nothing old is fetched again
-    lists_changed = sum(status == 200 and url not in new for url, status in second.answers)
+    lists_changed = sum(status == 200 and not site.is_article(url) for url, status in second.answers)
     assert len(second.requested) <= 1.5 * len(new) + lists_changed
     # Page 1 of politics has new articles, page 2 only old ones: page 3 is never asked for.
     assert f"{BASE}/politics/index2.html" in second.requested and f"{BASE}/politics/index3.html" not in second.requested
@@ -237,3 +238,14 @@ def test_relative_since_and_the_generic_spider_on_a_feed_and_a_sitemap(growing, 
     assert run.stat("incremental/feed/read") == 1 and run.stat("incremental/sitemap/read") >= 2
     # A page whose date only the page itself shows: fetched, extracted, not emitted.
     assert run.stat("extract/skipped/older") == 1
+
+
+def test_state_outside_a_project_goes_under_the_working_folder(tmp_path, monkeypatch):
+    """As in a Scrapyd job: the settings module is importable, but there is no scrapy.cfg."""
+    from crawler.incremental import StateCacheStorage, state_path
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+    assert Path(state_path("published.sqlite")) == tmp_path / ".scrapy" / "published.sqlite"
+    storage = StateCacheStorage(Settings({"HTTPCACHE_DIR": "httpcache"}).frozencopy())
+    assert Path(storage.cachedir) == tmp_path / ".scrapy" / "httpcache"

@@ -16,7 +16,7 @@ from ..dedup.runtime import url_emitted
 from ..dedup.urls import url_key
 from ..extract import ExtractOptions, NotArticle, Registry, SiteProfile, extract
 from ..extract.profiles import host_of, on_hosts, split_host
-from ..incremental import (REVALIDATE, SINCE_FORMS, PublishedDates, Window, document_body, document_kind, feed_entries,
+from ..incremental import (REVALIDATE, PublishedDates, Window, document_body, document_kind, feed_entries,
                            is_next_page, link_date, link_dates, new_links, parse_since, sitemap_entries)
 
 # Arguments that are not the spider's own but are still legitimate: Spider.__init__ takes
@@ -45,7 +45,8 @@ class ArticleSpider(scrapy.Spider):
 
     #: The spider's own ``-a`` arguments, each with what it does (the refusal lists them).
     arguments: ClassVar[dict[str, str]] = {"limit": "N, stop after N articles",
-                                           "since": f"{SINCE_FORMS}, skip what was published earlier"}
+                                           "since": "DATE or AGE (2024-05-01, 2024-05-01T08:00, 2d, 12h), "
+                                                    "skip what was published earlier"}
     profile_names: tuple[str, ...] = ()
     profiles: list[SiteProfile] = []
     link_hosts: list[str] = []

@@ -34,6 +34,9 @@ ITEM_PIPELINES = {
 DOWNLOADER_MIDDLEWARES = {
     "crawler.dedup.middleware.SeenUrlMiddleware": 50,
     "crawler.retryafter.RetryAfterMiddleware": 560,  # sees 429 / 503 before RetryMiddleware (550)
+    # Above the retry middlewares (Scrapy's default, 900, is below them): a list page that
+    # fails is retried first, and only then answered from the cache's stored copy.
+    "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware": 540,
 }
 # The dupefilter folds ?spm=..., http/https and mobile-host variants of one page.
 REQUEST_FINGERPRINTER_CLASS = "crawler.dedup.fingerprinter.UrlKeyFingerprinter"

@@ -110,19 +110,19 @@ class ArticleSpider(scrapy.Spider):
             yield from self.follow_entries(response, body)
             return
         item = self.article_from(response)
-        is_article = item is not None
         if item is not None and not self.window.admits(item.published_at):
+            # Not emitted, and its links not followed: an old article's related links are older still.
             self.crawler.stats.inc_value("extract/skipped/older")
             self.published_dates.put(response.url, item.published_at)
             self.logger.debug("Published %s, before the window: %s", item.published_at, response.url)
-            item = None
+            return
         if item is not None:
             self.emitted += 1
             yield item
         if self.limit is not None and self.emitted >= self.limit:
             raise CloseSpider("limit")
         if isinstance(response, TextResponse):
-            yield from self.follow_links(response, is_article=is_article)
+            yield from self.follow_links(response, is_article=item is not None)
 
     def article_from(self, response: Response):
         stats = self.crawler.stats

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterable
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import feedparser
 from scrapy import signals
@@ -104,15 +104,21 @@ def link_date(url: str, shown: dict[str, str]) -> str | None:
 def is_next_page(page: str, link: str) -> bool:
     """Whether `link` is another page of the list `page`: the same folder and a file name
     that differs only in digits and separators (index.html, index2.html, index_3.shtml), or
-    the same path with another query (?page=2)."""
+    the same path with only page parameters changed (?page=2, ?pageNum=3, ?p=4; not ?catid=5,
+    another section)."""
     a, b = urlsplit(page), urlsplit(link)
     if a.netloc != b.netloc:
         return False
     if a.path == b.path:
-        return a.query != b.query
+        qa, qb = dict(parse_qsl(a.query)), dict(parse_qsl(b.query))
+        changed = {k for k in qa.keys() | qb.keys() if qa.get(k) != qb.get(k)}
+        return bool(changed) and all(_PAGE_PARAMETER.search(k) for k in changed)
     folder_a, _, name_a = a.path.rpartition("/")
     folder_b, _, name_b = b.path.rpartition("/")
     return folder_a == folder_b and _stem(name_a) == _stem(name_b)
+
+
+_PAGE_PARAMETER = re.compile(r"page|^(?:p|pn|pi|cp|start|offset)$", re.I)
 
 
 def _stem(name: str) -> str:

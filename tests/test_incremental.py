@@ -62,6 +62,10 @@ def test_window_admits_what_may_be_inside_it():
     ("http://a.cn/news/index.html", "http://a.cn/news/index2.html", True),
     ("http://a.cn/news/index_1.shtml", "http://a.cn/news/index_2.shtml", True),
     ("http://a.cn/list?page=1", "http://a.cn/list?page=2", True),
+    ("http://a.cn/col/index.html?uid=7&pageNum=2", "http://a.cn/col/index.html?uid=7&pageNum=3", True),
+    ("http://a.cn/list", "http://a.cn/list?p=2", True),
+    ("http://a.cn/list?catid=12", "http://a.cn/list?catid=13", False),  # another section
+    ("http://a.cn/list?catid=12&page=1", "http://a.cn/list?catid=13&page=2", False),
     ("http://a.cn/GB/1024/index.html", "http://a.cn/GB/1025/index.html", False),  # another section
     ("http://a.cn/news/index.html", "http://a.cn/sports/index.html", False),
     ("http://a.cn/news/index.html", "http://b.cn/news/index2.html", False),

@@ -178,6 +178,24 @@ class Run:
         return int(match.group(1)) if match else 0
 
 
+class FailsOnce:
+    """A site's find(), but the first request for `url` is answered 503."""
+
+    def __init__(self, find, url: str) -> None:
+        self.find, self.url, self.failed = find, url, False
+
+    def __call__(self, url: str):
+        if url == self.url and not self.failed:
+            self.failed = True
+            return self
+        return self.find(url)
+
+    def serve(self, handler, send_body: bool) -> None:
+        handler.send_response(503)
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
+
+
 def _municipal(since: str) -> list[str]:
     return ["municipal", "-a", "site=growing", "-a", f"since={since}"]
 
@@ -192,7 +210,7 @@ def test_bad_since_stops_the_crawl_before_it_starts(tmp_path):
     assert "since must be" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_daily_runs_fetch_what_is_new(growing, tmp_path):
+def test_daily_runs_fetch_what_is_new(growing, tmp_path, monkeypatch):
     site, proxy = growing
     first = Run(site, proxy, tmp_path, _municipal(site.date_of(-1).isoformat()))
     # The window: days -1 and 0 only, from the lists, the feed and the news sitemap alike.
@@ -207,9 +225,12 @@ def test_daily_runs_fetch_what_is_new(growing, tmp_path):
     assert first.stat("extract/skipped/older") == len(fetched_old)
 
     site.day = 1
+    # politics' first page fails once: it must be retried, not answered by yesterday's copy.
+    monkeypatch.setattr(site, "find", FailsOnce(site.find, f"{BASE}/politics/index.html"))
     second = Run(site, proxy, tmp_path, _municipal(site.date_of(0).isoformat()))
     new = _published(site, 1)
     assert sorted(second.urls) == sorted(new)  # exactly the new articles, once
+    assert second.stat("retry/count") == 1 and second.stat("httpcache/errorrecovery") == 0
     assert not _published(site, -3, -2, -1, 0) & set(second.requested)  # nothing old is fetched again
     lists_changed = sum(status == 200 and not site.is_article(url) for url, status in second.answers)
     assert len(second.requested) <= 1.5 * len(new) + lists_changed

@@ -96,11 +96,15 @@ class ArticleSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.start_urls:
             # Filtered like any request, so an article reached again from a list page is not re-fetched.
-            yield scrapy.Request(url, callback=self.parse, meta={REVALIDATE: not self.is_article_url(url)})
+            yield self.start_request(url)
+
+    def start_request(self, url: str) -> scrapy.Request:
+        """A start point; list, feed and sitemap pages are revalidated through the HTTP cache."""
+        return scrapy.Request(url, callback=self.parse, meta={REVALIDATE: not self.is_article_url(url)})
 
     def pushed_request(self, url: str) -> scrapy.Request | None:
         """The request for a start URL pushed to Redis (`<spider>:start_urls`); None refuses it."""
-        return scrapy.Request(url, callback=self.parse)
+        return self.start_request(url)
 
     def parse(self, response: Response, **kwargs: Any) -> Iterable[Any]:
         if self.limit is not None and self.emitted >= self.limit:

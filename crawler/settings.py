@@ -38,6 +38,9 @@ DOWNLOADER_MIDDLEWARES = {
     # After HttpProxyMiddleware (750): it must know which requests go through a proxy; its
     # refused lookups reach it before RetryMiddleware (550), which would retry them.
     "crawler.safety.AddressGuardMiddleware": 760,
+    # Above the retry middlewares (Scrapy's default, 900, is below them): a list page that
+    # fails is retried first, and only then answered from the cache's stored copy.
+    "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware": 540,
 }
 # The dupefilter folds ?spm=..., http/https and mobile-host variants of one page.
 REQUEST_FINGERPRINTER_CLASS = "crawler.dedup.fingerprinter.UrlKeyFingerprinter"
@@ -104,3 +107,18 @@ REDIS_URL = None
 REDIS_WORKER_TTL = 10             # s without a heartbeat before a worker is dead and its pages re-queued
 REDIS_IDLE_BEFORE_CLOSE = 15      # s an idle worker waits for work before it closes
 REDIS_FLUSH_ON_FINISH = True      # the last worker to finish clears the shared queue and seen-filter
+
+# Incremental crawls (crawler/incremental.py). List, feed and sitemap pages are kept in Scrapy's
+# HTTP cache, in .scrapy/httpcache beside the dedup store, and revalidated on every run
+# (If-Modified-Since / If-None-Match): an unchanged one costs a 304, not its body. On by default
+# because the daily re-crawl is the common run and a 304 never hides a change. Only requests the
+# spiders mark as list pages are cached (RevalidatePolicy): article pages never are, so no stale
+# article is served as new; the dedup store is what skips articles already emitted.
+HTTPCACHE_ENABLED = True
+HTTPCACHE_POLICY = "crawler.incremental.RevalidatePolicy"
+HTTPCACHE_DIR = "httpcache"
+HTTPCACHE_STORAGE = "crawler.incremental.StateCacheStorage"  # .scrapy/httpcache under Scrapyd too
+HTTPCACHE_GZIP = True  # list pages are repetitive HTML: a fraction of the disk
+# Dates of articles found older than a run's -a since window (never emitted, so not in the dedup
+# store): a later run skips them unfetched. Default: .scrapy/published.sqlite.
+INCREMENTAL_DATES_PATH = None

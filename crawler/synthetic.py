@@ -32,11 +32,7 @@ class SyntheticSite:
         urls = [f"http://politics.people.com.cn/n1/2024/{1 + i // 500:02d}{1 + i % 28:02d}/c1001-{40000000 + i}.html"
                 for i in range(articles)]
         for i, url in enumerate(urls):
-            body = "".join(f"<p>{_sentence(rng)}</p>" for _ in range(8))
-            page = re.sub(r"(<div class=\"rm_txt_con cf\">).*?(<div class=\"edit)", lambda m: m.group(1) + body + m.group(2),
-                          template, count=1, flags=re.S)
-            page = re.sub(r"<h1>.*?</h1>", f"<h1>基准测试文章第{i}号</h1>", page, count=1, flags=re.S)
-            self.pages[_key(url)] = Page(page.encode("gb18030"))
+            self.pages[_key(url)] = Page(article_page(template, f"基准测试文章第{i}号", rng).encode("gb18030"))
         per_list = -(-articles // LISTS)
         for n in range(LISTS):
             links = "".join(f'<li><a href="{u}">文章{n}-{j}</a></li>' for j, u in enumerate(urls[n * per_list:(n + 1) * per_list]))
@@ -47,6 +43,14 @@ class SyntheticSite:
 
     def find(self, url: str) -> Page | None:
         return self.pages.get(_key(url))
+
+
+def article_page(template: str, title: str, rng: random.Random) -> str:
+    """The people.cn article template with `title` and a body of made-up sentences."""
+    body = "".join(f"<p>{_sentence(rng)}</p>" for _ in range(8))
+    page = re.sub(r"(<div class=\"rm_txt_con cf\">).*?(<div class=\"edit)", lambda m: m.group(1) + body + m.group(2),
+                  template, count=1, flags=re.S)
+    return re.sub(r"<h1>.*?</h1>", f"<h1>{title}</h1>", page, count=1, flags=re.S)
 
 
 def _key(url: str) -> str:

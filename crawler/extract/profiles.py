@@ -31,7 +31,8 @@ BUNDLED_DIR = resources.files("crawler") / "profiles"
 FIELD_NAMES = ("title", "published", "source", "author", "editor", "info", "body", "noise")
 _ADDITIVE = {"noise"}
 _SELECTOR_KEYS = (*FIELD_NAMES, "markers")
-_LIST_KEYS = (*_SELECTOR_KEYS, "hosts", "article_urls", "list_urls", "start_urls", "title_suffixes",
+_START_KEYS = ("feeds", "sitemaps")  # absolute http(s) URLs on the profile's hosts
+_LIST_KEYS = (*_SELECTOR_KEYS, *_START_KEYS, "hosts", "article_urls", "list_urls", "start_urls", "title_suffixes",
               "source_labels", "author_labels", "editor_labels")
 DEFAULT_PORTS = {"http": 80, "https": 443}
 _PROBE = etree.fromstring("<html><body/></html>")  # evaluating on it finds XPath errors compiling misses
@@ -93,6 +94,8 @@ class SiteProfile:
     list_urls: tuple[re.Pattern[str], ...] = ()
     markers: tuple[str, ...] = ()
     start_urls: tuple[str, ...] = ()
+    feeds: tuple[str, ...] = ()      # RSS / Atom feeds, start points read by crawler/incremental.py
+    sitemaps: tuple[str, ...] = ()   # sitemaps, news sitemaps or sitemap indexes, ditto
     title: tuple[str, ...] = ()
     published: tuple[str, ...] = ()
     source: tuple[str, ...] = ()
@@ -108,6 +111,11 @@ class SiteProfile:
     editor_labels: tuple[str, ...] = ()
     abstract: bool = False
     sample_url: str = ""
+
+    @property
+    def start_points(self) -> tuple[str, ...]:
+        """Where a crawl of this site starts: its feeds and sitemaps, then its list pages."""
+        return (*self.feeds, *self.sitemaps, *self.start_urls)
 
     def serves_host(self, host: str, port: int | None = None) -> bool:
         """Whether a URL on host name `host` and `port` is this profile's (see host_rank)."""
@@ -127,7 +135,7 @@ def _merge(parent: dict, child: dict) -> dict:
             merged[key] = list(parent[key]) + [v for v in value if v not in parent[key]]
         else:
             merged[key] = value
-    for key in ("abstract", "start_urls", "sample_url"):
+    for key in ("abstract", "start_urls", *_START_KEYS, "sample_url"):
         if key not in child:
             merged.pop(key, None)
     return merged
@@ -145,9 +153,15 @@ def _build(raw: dict) -> SiteProfile:
         if isinstance(value, list):
             values[key] = tuple(value)
     try:
-        return SiteProfile(**values)
+        profile = SiteProfile(**values)
     except TypeError as exc:  # a required key (site), missing here and in every parent
         raise ProfileError(f"profile {raw.get('name')!r}: {exc}") from exc
+    for key in _START_KEYS:  # here, not in _check: the hosts may be inherited
+        for url in getattr(profile, key):
+            if urlsplit(url).scheme not in ("http", "https") or not on_hosts(url, profile.hosts):
+                raise ProfileError(f"profile {profile.name!r}: {key} {url!r} is not an http(s) URL on its hosts "
+                                   f"{list(profile.hosts)} (requests off them are dropped as offsite)")
+    return profile
 
 
 def _check(data: dict, source: object) -> None:

@@ -3,15 +3,21 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
+from functools import cached_property
 from typing import Any, AsyncIterator, ClassVar, Iterable
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.exceptions import CloseSpider, UsageError
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 
+from ..dedup.runtime import url_emitted
+from ..dedup.urls import url_key
 from ..extract import ExtractOptions, NotArticle, Registry, SiteProfile, extract
-from ..extract.profiles import on_hosts, split_host
+from ..extract.profiles import host_of, on_hosts, split_host
+from ..incremental import (REVALIDATE, PublishedDates, Window, document_body, document_kind, feed_entries,
+                           is_next_page, link_date, link_dates, new_links, parse_since, sitemap_entries)
 
 # Arguments that are not the spider's own but are still legitimate: Spider.__init__ takes
 # `name`; Scrapy 2.19 still reads these spider attributes (crawler.py for download_delay and
@@ -27,18 +33,26 @@ SCRAPY_ARGUMENTS = frozenset({
 class ArticleSpider(scrapy.Spider):
     """Starts from list pages, emits articles, follows article and list links.
 
-    Arguments: ``-a limit=N`` stops after N articles. Any argument that is neither the
-    spider's own (`arguments`) nor Scrapy's (SCRAPY_ARGUMENTS) is a UsageError: a typo
-    must not run an unbounded crawl.
+    Arguments: ``-a limit=N`` stops after N articles; ``-a since=2024-05-01`` (or ``2d``,
+    ``12h``) neither fetches nor emits what is known to be older. Any argument that is
+    neither the spider's own (`arguments`) nor Scrapy's (SCRAPY_ARGUMENTS) is a UsageError:
+    a typo must not run an unbounded crawl.
+
+    Incremental: a page's article links already emitted (the dedup store) or dated before
+    `since` are not followed, and a list page none of whose article links is new is not
+    paginated further. A start URL may be a feed or a sitemap (told by its content).
     """
 
     #: The spider's own ``-a`` arguments, each with what it does (the refusal lists them).
-    arguments: ClassVar[dict[str, str]] = {"limit": "N, stop after N articles"}
+    arguments: ClassVar[dict[str, str]] = {"limit": "N, stop after N articles",
+                                           "since": "DATE or AGE (2024-05-01, 2024-05-01T08:00, 2d, 12h), "
+                                                    "skip what was published earlier"}
     profile_names: tuple[str, ...] = ()
     profiles: list[SiteProfile] = []
     link_hosts: list[str] = []
+    window = Window()
 
-    def __init__(self, *args: Any, limit: str | int | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, limit: str | int | None = None, since: str | None = None, **kwargs: Any) -> None:
         # Subclasses take their own arguments by name: what reaches here is unknown or Scrapy's.
         unknown = sorted(k for k in kwargs if k not in SCRAPY_ARGUMENTS and not k.startswith("_"))
         if unknown:
@@ -47,7 +61,9 @@ class ArticleSpider(scrapy.Spider):
                              f"{self.name!r}; its arguments: {known}")
         super().__init__(*args, **kwargs)
         self.limit = positive_int("limit", limit) if limit is not None else None
+        self.window = Window(parse_since(since) if since is not None else None)
         self.emitted = 0
+        self._seen: dict[str, bool] = {}  # url_key -> emitted in an earlier run, looked up once a run
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
@@ -68,7 +84,7 @@ class ArticleSpider(scrapy.Spider):
     def use_profiles(self, profiles: list[SiteProfile]) -> None:
         self.profiles = profiles
         self.use_hosts(host for p in profiles for host in p.hosts)
-        self.start_urls = [url for p in profiles for url in p.start_urls]
+        self.start_urls = [url for p in profiles for url in p.start_points]
 
     def use_hosts(self, hosts: Iterable[str]) -> None:
         """Follow links on `hosts`, each a host or host:port. Scrapy's OffsiteMiddleware matches
@@ -80,17 +96,32 @@ class ArticleSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.start_urls:
             # Filtered like any request, so an article reached again from a list page is not re-fetched.
-            yield scrapy.Request(url, callback=self.parse)
+            yield self.start_request(url)
+
+    def start_request(self, url: str) -> scrapy.Request:
+        """A start point; list, feed and sitemap pages are revalidated through the HTTP cache."""
+        return scrapy.Request(url, callback=self.parse, meta={REVALIDATE: not self.is_article_url(url)})
 
     def pushed_request(self, url: str) -> scrapy.Request | None:
         """The request for a start URL pushed to Redis (`<spider>:start_urls`); None refuses it."""
-        return scrapy.Request(url, callback=self.parse)
+        return self.start_request(url)
 
     def parse(self, response: Response, **kwargs: Any) -> Iterable[Any]:
         if self.limit is not None and self.emitted >= self.limit:
             return  # responses still in flight when the limit was reached
+        body = self.document(response)
+        if body is not None:
+            yield from self.follow_entries(response, body)
+            return
         item = self.article_from(response)
+        if item is not None and not self.window.admits(item.published_at):
+            # Not emitted, and its links not followed: an old article's related links are older still.
+            self.crawler.stats.inc_value("extract/skipped/older")
+            self.published_dates.put(response.url, item.published_at)
+            self.logger.debug("Published %s, before the window: %s", item.published_at, response.url)
+            return
         if item is not None:
+            self.emitted += 1
             yield item
         if self.limit is not None and self.emitted >= self.limit:
             raise CloseSpider("limit")
@@ -120,8 +151,41 @@ class ArticleSpider(scrapy.Spider):
         if expected:
             stats.inc_value(f"drift/{expected}/{'profile' if article.extractor == expected else 'fallback'}")
         article.crawled_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        self.emitted += 1
         return article
+
+    def document(self, response: Response) -> bytes | None:
+        """The body of a feed or sitemap response (gunzipped), None for any other page."""
+        try:
+            body = document_body(response, self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
+        except OSError as exc:  # a broken or oversized .gz costs this page only
+            self.crawler.stats.inc_value("incremental/unreadable/gzip")
+            self.logger.warning("Unreadable gzip body (%s): %s", exc, response.url)
+            return None
+        return body if document_kind(body) else None
+
+    def follow_entries(self, response: Response, body: bytes) -> Iterable[scrapy.Request]:
+        """The new pages a feed or sitemap names (the sitemaps an index names, revalidated),
+        on the spider's hosts (the feed's own when it has none), its dates used for the window."""
+        stats, kind = self.crawler.stats, document_kind(body)
+        try:
+            entries = feed_entries(body, response.url) if kind == "feed" else sitemap_entries(body)
+        except Exception as exc:  # a malformed document costs itself, never the crawl
+            stats.inc_value(f"incremental/{kind}/unreadable")
+            self.logger.warning("Unreadable %s (%r): %s", kind, exc, response.url)
+            return
+        stats.inc_value(f"incremental/{kind}/read")
+        hosts = self.link_hosts or [host_of(response.url)]
+        dates = {}
+        for entry in entries:
+            url = response.urljoin(entry.url)
+            if urlsplit(url).scheme in ("http", "https") and on_hosts(url, hosts):
+                dates[url] = entry.published
+            else:
+                stats.inc_value(f"incremental/{kind}/offsite")
+        new = self.new_links(list(dates), dates)
+        index = any(entry.sitemap for entry in entries)
+        for url in new:
+            yield scrapy.Request(url, callback=self.parse, meta={REVALIDATE: index})
 
     def expected_profile(self, url: str) -> str | None:
         """The profile that should extract this URL, when it is one of its article URLs."""
@@ -135,19 +199,66 @@ class ArticleSpider(scrapy.Spider):
         return any(profile.is_article_url(url) for profile in self.profiles)
 
     def follow_links(self, response: TextResponse, is_article: bool) -> Iterable[scrapy.Request]:
-        patterns = [p.pattern for profile in self.profiles for p in profile.article_urls]
-        if not is_article:
-            patterns += [p.pattern for profile in self.profiles for p in profile.list_urls]
-        if patterns:
-            yield from self.requests_for_links(response, patterns, self.link_hosts)
+        articles = links_of(response, [p.pattern for profile in self.profiles for p in profile.article_urls], self.link_hosts)
+        new = self.new_links(articles, link_dates(response) if self.window.since else {})
+        yield from (response.follow(url, callback=self.parse) for url in new)
+        if is_article:
+            return
+        exhausted = bool(articles) and not new  # everything it links is old: so are its next pages
+        stopped, known = False, set(articles)
+        for url in links_of(response, [p.pattern for profile in self.profiles for p in profile.list_urls], self.link_hosts):
+            if url in known:
+                continue
+            if exhausted and is_next_page(response.url, url):
+                stopped = True
+                continue
+            yield response.follow(url, callback=self.parse, meta={REVALIDATE: True})
+        if stopped:
+            self.crawler.stats.inc_value("incremental/list/stopped")
 
     def requests_for_links(self, response: TextResponse, patterns: list[str], hosts: list[str]) -> Iterable[scrapy.Request]:
-        """The page's links that match `patterns`, on `hosts` (all hosts when empty). Not
-        LinkExtractor's allow_domains: it compares the whole host:port with each domain, so
-        a bare host would never match a link that names a port."""
-        for link in LinkExtractor(allow=patterns, unique=True).extract_links(response):
-            if not hosts or on_hosts(link.url, hosts):
-                yield response.follow(link.url, callback=self.parse)
+        """Requests for the page's new article links that match `patterns`, on `hosts` (all
+        hosts when empty)."""
+        for url in self.new_links(links_of(response, patterns, hosts), {}):
+            yield response.follow(url, callback=self.parse)
+
+    def new_links(self, urls: list[str], dates: dict[str, str | None]) -> list[str]:
+        """Those of article links `urls` not emitted in an earlier run and not dated (by
+        `dates`, else by the URL, else as remembered) before the window; the others are counted."""
+        if self.window.since is not None:
+            dates = dict(dates)
+            for url in urls:
+                if not link_date(url, dates):
+                    dates[url] = self.published_dates.get(url)
+        new, older = new_links(urls, dates, self.window, self.link_seen)
+        if older:
+            self.crawler.stats.inc_value("incremental/links/older", len(older))
+        return new
+
+    @cached_property
+    def published_dates(self) -> PublishedDates:
+        """Dates of the articles earlier runs found before their window (opened when first needed)."""
+        return PublishedDates.from_crawler(self.crawler)
+
+    def link_seen(self, url: str) -> bool:
+        """Emitted in an earlier run (the dedup store); counted once a run, like the seen-URL
+        middleware counts what it skips."""
+        key = url_key(url)
+        if key not in self._seen:
+            self._seen[key] = url_emitted(self.crawler, url) is not None
+            if self._seen[key]:
+                self.crawler.stats.inc_value("dedup/url/skipped")
+        return self._seen[key]
+
+
+def links_of(response: TextResponse, patterns: list[str], hosts: list[str]) -> list[str]:
+    """The page's link URLs that match `patterns`, on `hosts` (all hosts when empty). Not
+    LinkExtractor's allow_domains: it compares the whole host:port with each domain, so a
+    bare host would never match a link that names a port."""
+    if not patterns:
+        return []
+    links = LinkExtractor(allow=patterns, unique=True).extract_links(response)
+    return [link.url for link in links if not hosts or on_hosts(link.url, hosts)]
 
 
 def positive_int(name: str, value: str | int) -> int:

@@ -14,10 +14,10 @@ class MunicipalSpider(ArticleSpider):
         self.site = site
 
     def setup_profiles(self) -> None:
-        cities = [p for p in self.registry.concrete() if p.site.startswith("municipal:") and p.start_urls]
+        cities = [p for p in self.registry.concrete() if p.site.startswith("municipal:") and p.start_points]
         if self.site:
             cities = [p for p in cities if self.site in (p.name, p.site, p.site.split(":", 1)[1])]
             if not cities:
-                known = ", ".join(sorted(p.name for p in self.registry.concrete() if p.site.startswith("municipal:") and p.start_urls))
+                known = ", ".join(sorted(p.name for p in self.registry.concrete() if p.site.startswith("municipal:") and p.start_points))
                 raise UsageError(f"unknown municipal site {self.site!r}; known: {known}")
         self.use_profiles(cities)

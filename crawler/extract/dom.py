@@ -151,7 +151,9 @@ def blocks_of(element: etree._Element, base_url: str) -> list[Block]:
             flush()
             cells = [text_of(cell) for cell in node if cell.tag in ("td", "th")]
             if any(cells):
-                out.append(Block("row", " ".join(c for c in cells if c)))
+                text = " ".join(c for c in cells if c)
+                linked = sum(len(squeeze(a.text_content())) for a in node.iter("a"))
+                out.append(Block("row", text, link_chars=min(linked, len(text))))
             add(node.tail, in_link)
             return
         if is_block:

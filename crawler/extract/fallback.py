@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Iterator
 
 from lxml import html
 from readability import Document
 
 from . import dom
+from .noise import matching_rule
 from .page import NotArticle, Page
 
 logging.getLogger("readability.readability").setLevel(logging.WARNING)
@@ -27,36 +29,154 @@ def readability_container(page: Page) -> html.HtmlElement:
 
 
 _CJK_PUNCT = re.compile(r"[，。；！？、：“”]")
+_SENTENCE_PUNCT = re.compile(r"[，。；！？]")
 _LEAF_BLOCKS = ("p", "div", "td", "li", "section", "article", "span", "font")
+# Inline styles that hide an article until the page's scripts run (WeChat's #js_content):
+# readability drops such elements, so they are revealed first. display:none stays hidden:
+# templates, pop-ups and duplicate mobile blocks use it far more than articles do.
+_SCRIPT_HIDDEN = re.compile(r"(?:^|;)\s*(?:visibility\s*:\s*hidden|opacity\s*:\s*0(?:\.0*)?)\s*(?=;|$)", re.I)
 
 
-def densest_container(root: html.HtmlElement) -> html.HtmlElement | None:
-    """The element holding the most paragraph-like prose: a second opinion beside readability.
+def reveal_hidden(root: html.HtmlElement) -> int:
+    """Remove visibility:hidden / opacity:0 from inline styles; how many elements changed."""
+    changed = 0
+    for element in root.iter():
+        style = element.get("style") if isinstance(element.tag, str) else None
+        if style and _SCRIPT_HIDDEN.search(style):
+            element.set("style", _SCRIPT_HIDDEN.sub("", style))
+            changed += 1
+    return changed
 
-    Each leaf text block (no block children) with Chinese sentence punctuation gives its
-    non-link length to its parent, and half to the grandparent: the container of a
-    story's paragraphs collects most, a link list or a sidebar almost nothing.
-    """
-    scores: dict[html.HtmlElement, float] = {}
+
+def _leaves(root: html.HtmlElement) -> Iterator[tuple[html.HtmlElement, html.HtmlElement, int]]:
+    """(leaf, holder, non-link length) for each leaf text block with Chinese punctuation."""
     for element in root.iter(*_LEAF_BLOCKS):
         if any(isinstance(c.tag, str) and c.tag in dom.BLOCK_TAGS for c in element):
             continue
         text = element.text_content()
-        if len(text) < 10 or not _CJK_PUNCT.search(text):
+        if len(text) < 8 or not _CJK_PUNCT.search(text):
             continue
         links = sum(dom.text_length(a) for a in element.iter("a"))
         plain = dom.text_length(element) - links
-        if plain <= 0:
-            continue
         parent = element.getparent()
-        if parent is None:
+        if plain <= 0 or parent is None:
             continue
         # Text written straight into a container with <br>s makes the container the leaf.
         holder = element if element.find("br") is not None and plain > 200 else parent
+        yield element, holder, plain
+
+
+def prose_scores(root: html.HtmlElement) -> dict[html.HtmlElement, float]:
+    """How much paragraph-like prose each element holds.
+
+    Each leaf text block (no block children) with Chinese punctuation gives its non-link
+    length to its parent, and half to the grandparent: the container of a story's
+    paragraphs collects most, a link list or a sidebar almost nothing.
+    """
+    scores: dict[html.HtmlElement, float] = {}
+    for _, holder, plain in _leaves(root):
         scores[holder] = scores.get(holder, 0) + plain
         grand = holder.getparent()
         if grand is not None:
             scores[grand] = scores.get(grand, 0) + plain / 2
-    if not scores:
+    return scores
+
+
+def densest_container(scores: dict[html.HtmlElement, float]) -> html.HtmlElement | None:
+    """The element holding the most prose: a second opinion beside readability."""
+    return max(scores, key=scores.get) if scores else None
+
+
+def first_prose_after(root: html.HtmlElement, headline: html.HtmlElement) -> html.HtmlElement | None:
+    """The first leaf of prose the headline introduces: after it in document order, with a
+    sentence of its own (not link text) that no noise rule claims (date / 来源 lines)."""
+    inside = set(headline.iter())
+    headline_text = _compact(headline.text_content())
+    passed = False
+    for element in root.iter(*_LEAF_BLOCKS, headline.tag):
+        if element is headline:
+            passed = True
+            continue
+        if not passed or element in inside:
+            continue
+        if any(isinstance(c.tag, str) and c.tag in dom.BLOCK_TAGS for c in element):
+            continue
+        own = dom.squeeze(element.text_content())
+        for link in element.iter("a"):
+            own = own.replace(dom.squeeze(link.text_content()), "", 1)
+        if len(own) >= 8 and _SENTENCE_PUNCT.search(own) and matching_rule(own) is None \
+                and _compact(own) not in headline_text:  # the headline printed again (a sticky bar)
+            return element
+    return None
+
+
+def anchored_container(scores: dict[html.HtmlElement, float], headline: html.HtmlElement,
+                       leaf: html.HtmlElement) -> html.HtmlElement:
+    """The container of the story the headline introduces: from the first prose leaf after
+    the headline up to the element holding both, the ancestor holding most prose. A longer
+    feed or recommended story elsewhere on the page is not on that path."""
+    top = set(headline.iterancestors())
+    chain = [leaf]
+    for ancestor in leaf.iterancestors():
+        chain.append(ancestor)
+        if ancestor in top:
+            break
+    return max(chain, key=lambda e: scores.get(e, 0))
+
+
+def pointer_share(blocks: list[dom.Block]) -> float:
+    """The share of a block's text that points to other pages: lines that are mostly link
+    text (headlines of other stories), and the teaser lines printed right under them.
+    An article's own paragraphs, even with links inside, point nowhere. Only lines with
+    Chinese text count (dates and page numbers say nothing either way); counting stops at
+    a recommendation heading once the article has begun, as the cleaning cuts there."""
+    own = pointing = 0
+    after_link = False
+    for block in blocks:
+        if block.kind == "img" or len(_CJK.findall(block.text)) < 2:
+            continue
+        linked = block.link_chars >= 0.5 * len(block.text)
+        rule = matching_rule(block.text)
+        if rule is not None and rule.cut_rest and own >= 20:
+            break
+        if linked or after_link:
+            pointing += len(block.text)
+        else:
+            own += len(block.text)
+        after_link = linked
+    return pointing / (own + pointing) if own + pointing else 0.0
+
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_TEXT_LEAVES = (*_LEAF_BLOCKS, "h1", "h2", "h3", "h4", "h5", "h6", "th", "dd", "dt", "a", "em", "strong", "b")
+
+
+def original_of(root: html.HtmlElement, picked: html.HtmlElement) -> html.HtmlElement | None:
+    """Where readability's detached pick sits in the page: the element holding both its
+    first and its last line. Readability strips headline links from what it returns, so
+    whether the block is a list of links is read from the page itself."""
+    lines = [_compact(b.text) for b in dom.blocks_of(picked, "") if b.kind != "img"]
+    lines = [line[:30] for line in lines if len(line) >= 10]
+    if not lines:
         return None
-    return max(scores, key=scores.get)
+    first = last = None
+    for element in root.iter(*_TEXT_LEAVES):
+        if any(isinstance(c.tag, str) and c.tag in dom.BLOCK_TAGS for c in element):
+            continue
+        text = _compact(element.text_content())
+        if first is None:
+            if lines[0] in text:
+                first = element
+            else:
+                continue
+        if lines[-1] in text:
+            last = element  # the first occurrence after `first`: the pick is one stretch
+            break
+    if first is None or last is None:
+        return None
+    ancestors = {first, *first.iterancestors()}
+    return next((e for e in (last, *last.iterancestors()) if e in ancestors), None)
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text)

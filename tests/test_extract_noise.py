@@ -66,6 +66,9 @@ NOISE_LINES = [
     case("seo-spam", "甲市| 乙县| 丙区| 丁镇| 戊乡| 己村| 庚街", "seo-link-spam"),
     case("info-line", "2024-03-09 10:00 来源：人民网 浏览：100", "info-line"),
     case("dashes", "——", "empty-punctuation"),
+    case("player-speed", "倍速 2.0X 1.5X 1.0X", "media-player"),
+    case("player-error", "视频加载失败，错误代码：4032", "media-player"),
+    case("timestamp", "2024-05-10 10:20", "timestamp"),
 ]
 
 

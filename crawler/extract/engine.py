@@ -15,7 +15,7 @@ import html as htmlmod
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Callable, Iterator
 from urllib.parse import urljoin
 
 from lxml import etree
@@ -92,7 +92,7 @@ def _extract(body: bytes, url: str, content_type: str | None, options: ExtractOp
     if any(p.is_list_url(url) for p in registry.for_url(url)):
         raise NotArticle("list_page", "URL is a known list page")
     draft = _with_fallback(page)
-    problem = _validate(draft, options) or _not_article(draft)
+    problem = _link_list(draft) or _validate(draft, options) or _headless(draft)
     if problem:
         raise NotArticle(problem[0], "; ".join(failures + [problem[1]]))
     return _finish(page, draft, options)
@@ -144,7 +144,9 @@ def _with_fallback(page: Page) -> Draft:
     second opinion is sought only when readability's text is short: that is where it
     misfires). When the page has a headline, a pick must hold the first prose after it:
     a longer feed or recommended story elsewhere loses to the story the headline
-    introduces, taken as the prose container on the path from headline to that prose."""
+    introduces, taken as the prose container on the path from headline to that prose.
+    Whether that block is a list of links is read in the page itself (`pointing`), where
+    the links are: readability strips linked headlines from what it returns."""
     fields_only, headline = _fallback_fields(page)
     revealed = reveal_hidden(page.root)
     try:
@@ -157,27 +159,35 @@ def _with_fallback(page: Page) -> Draft:
         picked = None
     draft = None
     if picked is not None:
-        draft = _cleaned(fields_only, picked, page.url)
         origin = original_of(page.root, picked)
-        if origin is not None:
-            draft.pointing = _pointing(copy.deepcopy(origin), page.url)
-    dense = densest_container(scores)
-    if dense is not None and leaf is not None and dense is not leaf and dense not in leaf.iterancestors():
-        dense = None
+        # Readability drops data tables it judges sparse; the table belongs to the story.
+        table_lost = origin is not None and _data_rows(origin) > _data_rows(picked)
+        draft = _cleaned(fields_only, copy.deepcopy(origin) if table_lost else picked, page.url)
+        draft.fired["fallback:table-kept"] += table_lost
+    densest = densest_container(scores)
+    dense = densest if leaf is None or densest is leaf or densest in leaf.iterancestors() else None
     if dense is not None and (draft is None or _text_length(draft) < 1500):
         second = _cleaned(fields_only, copy.deepcopy(dense), page.url)
         if draft is None or _text_length(second) > 2 * _text_length(draft):
             second.fired["fallback:density"] += 1
             draft = second
-    if draft is None and leaf is not None:
-        draft = _cleaned(fields_only, copy.deepcopy(anchored_container(scores, headline, leaf)), page.url)
+    anchored = anchored_container(scores, headline, leaf) if leaf is not None else None
+    if draft is None and anchored is not None:
+        draft = _cleaned(fields_only, copy.deepcopy(anchored), page.url)
         draft.fired["fallback:headline"] += 1
     if draft is None:
         raise NotArticle("no_article_body", "readability found nothing")
+    main_block = anchored if anchored is not None else densest
+    if main_block is not None:
+        draft.pointing = _pointing(copy.deepcopy(main_block), page.url)
     if revealed:
         draft.fired["fallback:revealed-hidden"] += revealed
     draft.own_headline = headline is not None and _own_headline(page, headline)
     return draft
+
+
+def _data_rows(element: etree._Element) -> int:
+    return sum(1 for row in element.iter("tr") if not dom.is_layout_row(row) and len(row.findall("td")) + len(row.findall("th")) >= 2)
 
 
 def _holds_text(container: etree._Element, leaf: etree._Element) -> bool:
@@ -285,19 +295,24 @@ def _validate(draft: Draft, options: ExtractOptions) -> tuple[str, str] | None:
 
 
 # The main block is a list of links when at least this share of its text points to other
-# pages (fallback.pointer_share). Articles measure under 0.45 and list pages over 0.75 (the
+# pages (fallback.pointer_share). Articles measure under 0.15 and list pages over 0.75 (the
 # labelled set and the corpus, `scrapy evaluate`): the line sits in the middle.
-LINK_LIST_SHARE = 0.6
+LINK_LIST_SHARE = 0.5
 # A page with no headline of its own is an article only with this much prose.
 HEADLESS_MIN_CHARS = 200
 
 
-def _not_article(draft: Draft) -> tuple[str, str] | None:
+def _link_list(draft: Draft) -> tuple[str, str] | None:
     """Strong evidence only: the block the page offers as its story is a list of links to
-    other pages, or a page without a headline of its own offers little prose (an index
-    whose biggest text is a teaser). A brief, photo news, a table, a poem all pass."""
+    other pages. A brief, photo news, a table, a poem all pass."""
     if draft.pointing >= LINK_LIST_SHARE:
         return ("list_page", f"{draft.pointing:.0%} of the main block's text points to other pages")
+    return None
+
+
+def _headless(draft: Draft) -> tuple[str, str] | None:
+    """A page without a headline of its own that offers little prose: an index whose
+    biggest text is a teaser."""
     if not draft.own_headline and _text_length(draft) < HEADLESS_MIN_CHARS:
         return ("no_article_body", f"no headline of its own and only {_text_length(draft)} chars of text")
     return None
@@ -322,8 +337,8 @@ def _finish(page: Page, draft: Draft, options: ExtractOptions) -> Article:
             continue
         text = norm(block.text)
         lines.append(text)
-        parts.append(_html_block(block, text))
-    parts = _attach_images(blocks, parts, images)
+        parts.append(_html_block(block, text, norm))
+    parts = _tables(_attach_images(blocks, parts, images))
     content = "\n".join(lines)
     language = "zh-Hans" if convert or not chinese.has_traditional(content) else "zh-Hant"
     fired = dict(draft.fired)
@@ -361,9 +376,22 @@ def _caption_after(blocks: list, index: int):
 _SENTENCE_END = ("。", "！", "？", "…", "”", "」", "!", "?", ".")
 
 
-def _html_block(block, text: str) -> str:
+def _html_block(block, text: str, norm: Callable[[str], str | None]) -> str:
+    if block.kind == "row":
+        return "<tr>" + "".join(f"<td>{htmlmod.escape(norm(cell) or '')}</td>" for cell in block.cells) + "</tr>"
     tag = "h3" if block.kind == "h" else "p"
     return f"<{tag}>{htmlmod.escape(text)}</{tag}>"
+
+
+def _tables(parts: list[str]) -> list[str]:
+    """Consecutive table rows of content_html, wrapped in one <table> each."""
+    out: list[str] = []
+    for part, is_row in ((p, p.startswith("<tr>")) for p in parts):
+        if is_row and out and out[-1].endswith("</tr></table>"):
+            out[-1] = out[-1][: -len("</table>")] + part + "</table>"
+        else:
+            out.append(f"<table>{part}</table>" if is_row else part)
+    return out
 
 
 def _attach_images(blocks: list, parts: list[str], images: list[dict]) -> list[str]:

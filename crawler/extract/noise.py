@@ -131,6 +131,17 @@ LINE_RULES: tuple[LineRule, ...] = (
           r"^(?=.*(?:19|20)\d{2}\s*[-年/.]\s*\d{1,2}\s*[-月/.]\s*\d{1,2})"
           r"(?=.*(?:来源|作者|编辑|发布|浏览|点击|阅读|字号|时间|日期)\s*[:：])(?!.*[，。！？]).{0,100}$",
           max_len=100),
+    # A video player's controls and messages, printed as text when the page is saved
+    # without its scripts: speed menus (倍速 2.0X), time counters, quality, error codes.
+    _rule("media-player",
+          r"^(?:\s*(?:倍速|播放|暂停|重播|重新播放|全屏|退出全屏|网页全屏|静音|音量|清晰度|标清|高清|超清|蓝光|自动|"
+          r"画中画|弹幕|设置|\d{1,2}:\d{2}(?::\d{2})?|/|\d(?:\.\d{1,2})?\s*[xX×倍]|[xX×]\s*\d(?:\.\d{1,2})?)\s*)+$"
+          r"|错误代码|错误码\s*[:：]|视频加载失败|视频(?:无法|不能)播放|浏览器(?:暂)?不支持.{0,12}(?:视频|播放|HTML5|flash)"
+          r"|your browser does not support|请(?:刷新|稍后)重试",
+          max_len=60),
+    # A bare numeric timestamp on a line of its own is the template's date, never a
+    # sentence (a document's closing 2024年5月10日 signature is written out and stays).
+    _rule("timestamp", r"^\s*(?:19|20)\d{2}[-/.]\d{1,2}[-/.]\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?\s*$", max_len=20),
     _rule("empty-punctuation", r"^[\s\W_]*$", max_len=20),
 )
 

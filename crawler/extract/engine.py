@@ -155,6 +155,12 @@ def _with_fallback(page: Page) -> Draft:
         picked = None
     scores = prose_scores(page.root)
     leaf = first_prose_after(page.root, headline) if headline is not None else None
+    anchored = anchored_container(scores, headline, leaf) if leaf is not None else None
+    pointing = _pointing(copy.deepcopy(anchored), page.url) if anchored is not None else None
+    if pointing is not None and pointing >= LINK_LIST_SHARE:
+        # The first prose after the headline is a teaser of other stories (a box of links
+        # between headline and body): it anchors nothing, and proves nothing either.
+        leaf = anchored = pointing = None
     if picked is not None and leaf is not None and not _holds_text(picked, leaf):
         picked = None
     draft = None
@@ -163,7 +169,8 @@ def _with_fallback(page: Page) -> Draft:
         # Readability drops data tables it judges sparse; the table belongs to the story.
         table_lost = origin is not None and _data_rows(origin) > _data_rows(picked)
         draft = _cleaned(fields_only, copy.deepcopy(origin) if table_lost else picked, page.url)
-        draft.fired["fallback:table-kept"] += table_lost
+        if table_lost:
+            draft.fired["fallback:table-kept"] += 1
     densest = densest_container(scores)
     dense = densest if leaf is None or densest is leaf or densest in leaf.iterancestors() else None
     if dense is not None and (draft is None or _text_length(draft) < 1500):
@@ -171,15 +178,14 @@ def _with_fallback(page: Page) -> Draft:
         if draft is None or _text_length(second) > 2 * _text_length(draft):
             second.fired["fallback:density"] += 1
             draft = second
-    anchored = anchored_container(scores, headline, leaf) if leaf is not None else None
     if draft is None and anchored is not None:
         draft = _cleaned(fields_only, copy.deepcopy(anchored), page.url)
         draft.fired["fallback:headline"] += 1
     if draft is None:
         raise NotArticle("no_article_body", "readability found nothing")
-    main_block = anchored if anchored is not None else densest
-    if main_block is not None:
-        draft.pointing = _pointing(copy.deepcopy(main_block), page.url)
+    if pointing is None and densest is not None:
+        pointing = _pointing(copy.deepcopy(densest), page.url)
+    draft.pointing = pointing or 0.0
     if revealed:
         draft.fired["fallback:revealed-hidden"] += revealed
     draft.own_headline = headline is not None and _own_headline(page, headline)

@@ -126,27 +126,29 @@ def anchored_container(scores: dict[html.HtmlElement, float], headline: html.Htm
 
 def pointer_share(blocks: list[dom.Block]) -> float:
     """The share of a block's text that points to other pages: lines that are mostly link
-    text (headlines of other stories), and the teaser lines printed right under them.
-    An article's own paragraphs, even with links inside, point nowhere. Only lines with
-    Chinese text count (dates and page numbers say nothing either way); counting stops at
-    a recommendation heading once the article has begun, as the cleaning cuts there."""
+    text (headlines of other stories), the teaser lines printed right under them, and a
+    teaser closed by a read-more link ([详细] 阅读全文>>). An article's own paragraphs, even
+    with links inside, point nowhere. Only lines with Chinese text count (dates and page
+    numbers say nothing either way); counting stops at a recommendation heading once the
+    article has begun, as the cleaning cuts there."""
+    lines = [b for b in blocks if b.kind != "img" and (len(_CJK.findall(b.text)) >= 2 or _READ_MORE.match(b.text))]
     own = pointing = 0
-    after_link = False
-    for block in blocks:
-        if block.kind == "img" or len(_CJK.findall(block.text)) < 2:
-            continue
-        linked = block.link_chars >= 0.5 * len(block.text)
+    for index, block in enumerate(lines):
         rule = matching_rule(block.text)
         if rule is not None and rule.cut_rest and own >= 20:
             break
-        if linked or after_link:
+        linked = block.link_chars >= 0.5 * len(block.text)
+        after_link = index > 0 and lines[index - 1].link_chars >= 0.5 * len(lines[index - 1].text)
+        nxt = lines[index + 1] if index + 1 < len(lines) else None
+        read_more = nxt is not None and nxt.link_chars and _READ_MORE.match(nxt.text) is not None
+        if linked or after_link or read_more:
             pointing += len(block.text)
         else:
             own += len(block.text)
-        after_link = linked
     return pointing / (own + pointing) if own + pointing else 0.0
 
 
+_READ_MORE = re.compile(r"^\W*(?:(?:阅读全文|查看全文|全文|详细|详情|更多|阅读更多|查看更多|点击查看|more)\W*|>>|»)\W*$", re.I)
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _TEXT_LEAVES = (*_LEAF_BLOCKS, "h1", "h2", "h3", "h4", "h5", "h6", "th", "dd", "dt", "a", "em", "strong", "b")
 

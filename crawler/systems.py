@@ -22,12 +22,12 @@ def ours(body: bytes, url: str, options: ExtractOptions = ExtractOptions()) -> P
 
 
 # No profile at all: every page goes down the generic path, as on a site nobody described.
-_NO_PROFILES = ExtractOptions(registry=Registry())
+NO_PROFILES = ExtractOptions(registry=Registry())
 
 
 def fallback_only(body: bytes, url: str) -> Prediction:
     """Ours as if no site profile existed: what a site never seen gets."""
-    return ours(body, url, _NO_PROFILES)
+    return ours(body, url, NO_PROFILES)
 
 
 def _text(body: bytes) -> str:

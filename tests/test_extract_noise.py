@@ -69,6 +69,9 @@ NOISE_LINES = [
     case("player-speed", "倍速 2.0X 1.5X 1.0X", "media-player"),
     case("player-error", "视频加载失败，错误代码：4032", "media-player"),
     case("timestamp", "2024-05-10 10:20", "timestamp"),
+    case("widget-bar", "举报 收藏 点赞 12 在看 3", "widget-bar"),
+    case("read-on-app", "打开APP阅读全文", "read-on"),
+    case("read-on-back", "返回首页，查看更多", "read-on"),
 ]
 
 
@@ -106,6 +109,9 @@ def test_every_rule_has_a_noise_case():
     case("personal-view", "他说，这只是个人意见，不代表单位立场。"),
     case("columnist-opinion", "专栏作者李四认为，市场将会回暖。"),
     case("scan-to-book", "市民可扫描二维码预约挂号。"),
+    case("speed-sentence", "他以2倍速度完成了任务，播放量超过3000万。"),
+    case("one-word-heading", "评论"),
+    case("read-in-sentence", "阅读全文后，他陷入了沉思。"),
     case("copyright-holder", "该作品版权所有人为张三。"),
 ])
 def test_rule_does_not_fire_on_article_text(paragraph):

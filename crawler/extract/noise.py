@@ -139,6 +139,15 @@ LINE_RULES: tuple[LineRule, ...] = (
           r"|错误代码|错误码\s*[:：]|视频加载失败|视频(?:无法|不能)播放|浏览器(?:暂)?不支持.{0,12}(?:视频|播放|HTML5|flash)"
           r"|your browser does not support|请(?:刷新|稍后)重试",
           max_len=60),
+    # A bar of page widgets printed as text (举报 收藏 点赞 在看 12 …), and the calls to read
+    # on elsewhere (展开全文, 打开APP阅读, 返回首页，查看更多): chrome of every portal template.
+    _rule("widget-bar",
+          r"^(?:\s*(?:举报|收藏|已收藏|点赞|赞|在看|评论|写评论|转发|分享|打印|纠错|关注|\+?关注|取消关注|复制链接|微信|微博|"
+          r"朋友圈|QQ空间|字号|[大中小]|\d+(?:\.\d+)?万?|[|｜/·•])\s*){2,}$", max_len=30),
+    _rule("read-on",
+          r"^[\s【\[]*(?:展开全文|阅读全文|查看全文|点击查看全文|继续阅读|查看更多|加载更多|点击加载更多|"
+          r"打开.{0,8}(?:APP|客户端).{0,6}(?:阅读|查看|看)(?:更多|全文)?.{0,6}|返回\S{1,8}[，,]\s*查看更多)[\s】\]>»。]*$",
+          max_len=30),
     # A bare numeric timestamp on a line of its own is the template's date, never a
     # sentence (a document's closing 2024年5月10日 signature is written out and stays).
     _rule("timestamp", r"^\s*(?:19|20)\d{2}[-/.]\d{1,2}[-/.]\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?\s*$", max_len=20),

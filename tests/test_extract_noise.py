@@ -30,6 +30,7 @@ NOISE_LINES = [
     case("byline", "新京报记者 张文倩 邓琦", "byline-line"),
     case("review", "审核：李四", "review-line"),
     case("original-title", "原标题：某某某", "original-title"),
+    case("original-title-bracketed", "（原标题：某某某说了什么）", "original-title"),
     case("summary", "内容摘要：今天很好", "summary"),
     case("author", "作者：张三", "author-line"),
     case("reprint", "转载请注明出处", "reprint-notice"),
@@ -111,6 +112,7 @@ def test_every_rule_has_a_noise_case():
     case("scan-to-book", "市民可扫描二维码预约挂号。"),
     case("speed-sentence", "他以2倍速度完成了任务，播放量超过3000万。"),
     case("one-word-heading", "评论"),
+    case("numbered-subheading", "01"),
     case("read-in-sentence", "阅读全文后，他陷入了沉思。"),
     case("copyright-holder", "该作品版权所有人为张三。"),
 ])

@@ -24,7 +24,7 @@ from ..items import Article
 from . import bylines, chinese, dom, fields
 from .fallback import (
     anchored_container, densest_container, first_prose_after, original_of, pointer_share, prose_scores,
-    readability_container, reveal_hidden,
+    readability_container, settle_visibility,
 )
 from .noise import clean_blocks, drop_elements
 from .page import _TITLE_SPLIT, NotArticle, Page
@@ -61,7 +61,6 @@ class Draft:
     author: str | None = None
     editor: str | None = None
     fired: Counter = field(default_factory=Counter)
-    pointing: float = 0.0          # fallback only: share of the body's text that points elsewhere
     own_headline: bool = True      # fallback only: the page heads the body with its own headline
 
 
@@ -92,7 +91,7 @@ def _extract(body: bytes, url: str, content_type: str | None, options: ExtractOp
     if any(p.is_list_url(url) for p in registry.for_url(url)):
         raise NotArticle("list_page", "URL is a known list page")
     draft = _with_fallback(page)
-    problem = _link_list(draft) or _validate(draft, options) or _headless(draft)
+    problem = _validate(draft, options) or _headless(draft)
     if problem:
         raise NotArticle(problem[0], "; ".join(failures + [problem[1]]))
     return _finish(page, draft, options)
@@ -148,11 +147,7 @@ def _with_fallback(page: Page) -> Draft:
     Whether that block is a list of links is read in the page itself (`pointing`), where
     the links are: readability strips linked headlines from what it returns."""
     fields_only, headline = _fallback_fields(page)
-    revealed = reveal_hidden(page.root)
-    try:
-        picked = readability_container(page)
-    except NotArticle:
-        picked = None
+    revealed = settle_visibility(page.root)
     scores = prose_scores(page.root)
     leaf = first_prose_after(page.root, headline) if headline is not None else None
     anchored = anchored_container(scores, headline, leaf) if leaf is not None else None
@@ -161,6 +156,16 @@ def _with_fallback(page: Page) -> Draft:
         # The first prose after the headline is a teaser of other stories (a box of links
         # between headline and body): it anchors nothing, and proves nothing either.
         leaf = anchored = pointing = None
+    densest = densest_container(scores)
+    if pointing is None and densest is not None:
+        pointing = _pointing(copy.deepcopy(densest), page.url)
+    if pointing is not None and pointing >= LINK_LIST_SHARE:
+        # Decided before readability runs: index pages are the largest pages of a crawl.
+        raise NotArticle("list_page", f"{pointing:.0%} of the main block's text points to other pages")
+    try:
+        picked = readability_container(page)
+    except NotArticle:
+        picked = None
     if picked is not None and leaf is not None and not _holds_text(picked, leaf):
         picked = None
     draft = None
@@ -171,7 +176,6 @@ def _with_fallback(page: Page) -> Draft:
         draft = _cleaned(fields_only, copy.deepcopy(origin) if table_lost else picked, page.url)
         if table_lost:
             draft.fired["fallback:table-kept"] += 1
-    densest = densest_container(scores)
     dense = densest if leaf is None or densest is leaf or densest in leaf.iterancestors() else None
     if dense is not None and (draft is None or _text_length(draft) < 1500):
         second = _cleaned(fields_only, copy.deepcopy(dense), page.url)
@@ -183,9 +187,6 @@ def _with_fallback(page: Page) -> Draft:
         draft.fired["fallback:headline"] += 1
     if draft is None:
         raise NotArticle("no_article_body", "readability found nothing")
-    if pointing is None and densest is not None:
-        pointing = _pointing(copy.deepcopy(densest), page.url)
-    draft.pointing = pointing or 0.0
     if revealed:
         draft.fired["fallback:revealed-hidden"] += revealed
     draft.own_headline = headline is not None and _own_headline(page, headline)
@@ -240,9 +241,7 @@ def _fallback_fields(page: Page) -> tuple[Draft, etree._Element | None]:
 def _cleaned(fields_only: Draft, container, base_url: str) -> Draft:
     draft = dataclasses.replace(fields_only, blocks=[], fired=Counter())
     drop_elements(container, GLOBAL_NOISE, draft.fired)
-    blocks = dom.blocks_of(container, base_url)
-    draft.pointing = pointer_share(blocks)
-    _clean_blocks_into(draft, blocks)
+    _clean_into(draft, container, base_url)
     return draft
 
 
@@ -260,11 +259,7 @@ def _element_with_text(root: etree._Element, text: str) -> etree._Element | None
 
 
 def _clean_into(draft: Draft, container: etree._Element, base_url: str) -> None:
-    _clean_blocks_into(draft, dom.blocks_of(container, base_url))
-
-
-def _clean_blocks_into(draft: Draft, blocks: list) -> None:
-    cleaned = clean_blocks(blocks, draft.fired, draft.title)
+    cleaned = clean_blocks(dom.blocks_of(container, base_url), draft.fired, draft.title)
     draft.blocks = cleaned.blocks
     draft.editor = draft.editor or cleaned.captured.get("editor")
     draft.author = draft.author or cleaned.captured.get("author") or _credit_author(draft.blocks)
@@ -306,14 +301,6 @@ def _validate(draft: Draft, options: ExtractOptions) -> tuple[str, str] | None:
 LINK_LIST_SHARE = 0.5
 # A page with no headline of its own is an article only with this much prose.
 HEADLESS_MIN_CHARS = 200
-
-
-def _link_list(draft: Draft) -> tuple[str, str] | None:
-    """Strong evidence only: the block the page offers as its story is a list of links to
-    other pages. A brief, photo news, a table, a poem all pass."""
-    if draft.pointing >= LINK_LIST_SHARE:
-        return ("list_page", f"{draft.pointing:.0%} of the main block's text points to other pages")
-    return None
 
 
 def _headless(draft: Draft) -> tuple[str, str] | None:

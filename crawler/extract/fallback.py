@@ -37,15 +37,26 @@ _LEAF_BLOCKS = ("p", "div", "td", "li", "section", "article", "span", "font")
 _SCRIPT_HIDDEN = re.compile(r"(?:^|;)\s*(?:visibility\s*:\s*hidden|opacity\s*:\s*0(?:\.0*)?)\s*(?=;|$)", re.I)
 
 
-def reveal_hidden(root: html.HtmlElement) -> int:
-    """Remove visibility:hidden / opacity:0 from inline styles; how many elements changed."""
-    changed = 0
-    for element in root.iter():
-        style = element.get("style") if isinstance(element.tag, str) else None
-        if style and _SCRIPT_HIDDEN.search(style):
+def settle_visibility(root: html.HtmlElement) -> int:
+    """Show what scripts would show, drop what stays hidden; how many elements were shown.
+
+    Inline visibility:hidden / opacity:0 is removed (readability would drop the element);
+    elements with the `hidden` attribute or display:none are dropped, as readability does,
+    before any block is scored."""
+    shown = 0
+    for element in list(root.iter()):
+        if not isinstance(element.tag, str) or element.getparent() is None:
+            continue
+        style = element.get("style") or ""
+        if element.get("hidden") is not None or _DISPLAY_NONE.search(style):
+            element.drop_tree()
+        elif _SCRIPT_HIDDEN.search(style):
             element.set("style", _SCRIPT_HIDDEN.sub("", style))
-            changed += 1
-    return changed
+            shown += 1
+    return shown
+
+
+_DISPLAY_NONE = re.compile(r"(?:^|;)\s*display\s*:\s*none", re.I)
 
 
 def _leaves(root: html.HtmlElement) -> Iterator[tuple[html.HtmlElement, html.HtmlElement, int]]:

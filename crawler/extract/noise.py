@@ -94,7 +94,7 @@ LINE_RULES: tuple[LineRule, ...] = (
           max_len=50, capture="source", value=bylines.source_from),
     _rule("byline-line", bylines.BYLINE_LINE.pattern, max_len=40, capture="author", value=bylines.byline_author),
     _rule("review-line", _OPEN + r"(?:审核|校对|审校|终审|初审|复审|监制|制作|统筹)\s*[:：].{1,40}?" + _CLOSE, max_len=60),
-    _rule("original-title", r"^[\s【\[]*原标题\s*[:：]", max_len=120),
+    _rule("original-title", r"^[\s【\[(（]*原标题\s*[:：]", max_len=120),
     _rule("summary", r"^[\s【\[]*(?:内容摘要|内容提要|摘要|导读|核心提示)\s*[:：]", max_len=400),
     _rule("author-line", _OPEN + r"作者\s*[:：].{1,40}?" + _CLOSE, max_len=50, capture="author", value=bylines.author_from),
     _rule("reprint-notice",
@@ -142,8 +142,9 @@ LINE_RULES: tuple[LineRule, ...] = (
     # A bar of page widgets printed as text (举报 收藏 点赞 在看 12 …), and the calls to read
     # on elsewhere (展开全文, 打开APP阅读, 返回首页，查看更多): chrome of every portal template.
     _rule("widget-bar",
-          r"^(?:\s*(?:举报|收藏|已收藏|点赞|赞|在看|评论|写评论|转发|分享|打印|纠错|关注|\+?关注|取消关注|复制链接|微信|微博|"
-          r"朋友圈|QQ空间|字号|[大中小]|\d+(?:\.\d+)?万?|[|｜/·•])\s*){2,}$", max_len=30),
+          r"^(?=.*(?:举报|收藏|赞|在看|评论|转发|分享|打印|纠错|关注|复制链接|微信|微博|朋友圈|QQ空间|字号))"
+          r"(?:\s*(?:举报|收藏|已收藏|点赞|赞|在看|评论|写评论|转发|分享|打印|纠错|关注|\+?关注|取消关注|复制链接|微信|微博|"
+          r"朋友圈|QQ空间|字号|[大中小]|\d+(?:\.\d+)?万?(?!\d)|[|｜/·•])\s*){2,}$", max_len=30),
     _rule("read-on",
           r"^[\s【\[]*(?:展开全文|阅读全文|查看全文|点击查看全文|继续阅读|查看更多|加载更多|点击加载更多|"
           r"打开.{0,8}(?:APP|客户端).{0,6}(?:阅读|查看|看)(?:更多|全文)?.{0,6}|返回\S{1,8}[，,]\s*查看更多)[\s】\]>»。]*$",

@@ -146,7 +146,7 @@ def _with_fallback(page: Page) -> Draft:
     introduces, taken as the prose container on the path from headline to that prose.
     Whether that block is a list of links is read in the page itself (`pointing`), where
     the links are: readability strips linked headlines from what it returns."""
-    fields_only, headline = _fallback_fields(page)
+    title, headline = _fallback_headline(page)
     revealed = settle_visibility(page.root)
     scores = prose_scores(page.root)
     leaf = first_prose_after(page.root, headline) if headline is not None else None
@@ -162,6 +162,7 @@ def _with_fallback(page: Page) -> Draft:
     if pointing is not None and pointing >= LINK_LIST_SHARE:
         # Decided before readability runs: index pages are the largest pages of a crawl.
         raise NotArticle("list_page", f"{pointing:.0%} of the main block's text points to other pages")
+    fields_only = _fallback_fields(page, title, headline)
     try:
         picked = readability_container(page)
     except NotArticle:
@@ -221,13 +222,17 @@ def _own_headline(page: Page, headline: etree._Element) -> bool:
     return not (len(segments) > 1 and text not in segments[0] and any(text in s for s in segments[1:]))
 
 
-def _fallback_fields(page: Page) -> tuple[Draft, etree._Element | None]:
-    """Title, date, source, author and editor of a page no profile knows, and the
-    headline element; no body yet."""
+def _fallback_headline(page: Page) -> tuple[str | None, etree._Element | None]:
+    """The headline of a page no profile knows, and its element when the page shows it."""
     title, title_element = page.headline()
     if not title:
         title = page.title_from_head()
         title_element = _element_with_text(page.root, title) if title else None
+    return title, title_element
+
+
+def _fallback_fields(page: Page, title: str | None, title_element: etree._Element | None) -> Draft:
+    """Title, date, source, author and editor of a page no profile knows; no body yet."""
     infos = fields.info_texts(page, None, title_element)
     published, raw = fields.published(page, None, infos, GENERIC_PUBLISHED)
     draft = Draft("readability", "generic", title, [], published, raw)
@@ -235,7 +240,7 @@ def _fallback_fields(page: Page) -> tuple[Draft, etree._Element | None]:
                                          bylines.source_label, ("source",))
     draft.author = fields.labelled_field(page, GENERIC_AUTHOR, infos, bylines.author_of_element, bylines.author_from)
     draft.editor = fields.labelled_field(page, (), infos, bylines.editor_from, bylines.editor_from)
-    return draft, title_element
+    return draft
 
 
 def _cleaned(fields_only: Draft, container, base_url: str) -> Draft:

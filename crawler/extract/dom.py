@@ -58,6 +58,14 @@ def squeeze(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+def compact(text: str) -> str:
+    """Only the letters, digits and characters: for comparing texts however they are spaced."""
+    return _NON_WORD.sub("", text)
+
+
 _HAS_BLOCK = etree.XPath(
     "boolean(descendant::*[" + " or ".join(f"self::{t}" for t in sorted(BLOCK_TAGS | {"br"})) + "])"
 )

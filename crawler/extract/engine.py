@@ -4,15 +4,16 @@ The cascade, and the `extractor` value each stage reports:
   1. the site profiles that serve the URL's host            -> profile name
   2. profiles whose template markers are in the markup      -> profile name
      (mirror sites copy a site's pages onto other hosts)
-  3. readability-lxml, cleaned by the same noise rules      -> "readability"
-A stage's result is kept only if it passes validation (a title, enough body).
+  3. the generic path: the story the page's own headline      -> "readability"
+     introduces, by readability-lxml or prose density, cleaned by the same noise rules
+A profile's result is kept only if it passes validation (a title, enough body); the
+generic path rejects a page only on strong evidence (see _reject_link_list, _headless).
 """
 from __future__ import annotations
 
 import copy
 import dataclasses
 import html as htmlmod
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
@@ -137,32 +138,49 @@ def _with_profile(page: Page, profile: SiteProfile) -> Draft:
 
 
 def _with_fallback(page: Page) -> Draft:
-    """The story the page's own headline introduces, by readability or by prose density.
-
-    Readability's pick, unless the densest prose block holds far more article text (the
-    second opinion is sought only when readability's text is short: that is where it
-    misfires). When the page has a headline, a pick must hold the first prose after it:
-    a longer feed or recommended story elsewhere loses to the story the headline
-    introduces, taken as the prose container on the path from headline to that prose.
-    Whether that block is a list of links is read in the page itself (`pointing`), where
-    the links are: readability strips linked headlines from what it returns."""
+    """The story the page's own headline introduces, or NotArticle when the page's main
+    block is a list of links to other pages."""
     title, headline = _fallback_headline(page)
     revealed = settle_visibility(page.root)
     scores = prose_scores(page.root)
+    leaf, anchored = _anchor(page, scores, headline)
+    _reject_link_list(page, anchored if anchored is not None else densest_container(scores))
+    draft = _body(page, _fallback_fields(page, title, headline), scores, leaf, anchored)
+    if revealed:
+        draft.fired["fallback:revealed-hidden"] += revealed
+    draft.own_headline = headline is not None and _own_headline(page, headline)
+    return draft
+
+
+def _anchor(page: Page, scores: dict, headline: etree._Element | None) -> tuple:
+    """(the first prose after the headline, the container it opens), or (None, None)."""
     leaf = first_prose_after(page.root, headline) if headline is not None else None
-    anchored = anchored_container(scores, headline, leaf) if leaf is not None else None
-    pointing = _pointing(copy.deepcopy(anchored), page.url) if anchored is not None else None
-    if pointing is not None and pointing >= LINK_LIST_SHARE:
-        # The first prose after the headline is a teaser of other stories (a box of links
-        # between headline and body): it anchors nothing, and proves nothing either.
-        leaf = anchored = pointing = None
-    densest = densest_container(scores)
-    if pointing is None and densest is not None:
-        pointing = _pointing(copy.deepcopy(densest), page.url)
-    if pointing is not None and pointing >= LINK_LIST_SHARE:
-        # Decided before readability runs: index pages are the largest pages of a crawl.
-        raise NotArticle("list_page", f"{pointing:.0%} of the main block's text points to other pages")
-    fields_only = _fallback_fields(page, title, headline)
+    if leaf is None:
+        return None, None
+    anchored = anchored_container(scores, headline, leaf)
+    if _pointing(anchored, page.url) >= LINK_LIST_SHARE:
+        # A teaser of other stories (a box of links between headline and body): it
+        # anchors nothing, and proves nothing either.
+        return None, None
+    return leaf, anchored
+
+
+def _reject_link_list(page: Page, main_block: etree._Element | None) -> None:
+    """Decided before readability runs: index pages are the largest pages of a crawl.
+    The block is read in the page itself, where the links are: readability strips
+    linked headlines from what it returns."""
+    if main_block is not None:
+        pointing = _pointing(main_block, page.url)
+        if pointing >= LINK_LIST_SHARE:
+            raise NotArticle("list_page", f"{pointing:.0%} of the main block's text points to other pages")
+
+
+def _body(page: Page, fields_only: Draft, scores: dict, leaf, anchored) -> Draft:
+    """Readability's pick, unless the densest prose block holds far more article text (the
+    second opinion is sought only when readability's text is short: that is where it
+    misfires). When the page has a headline, a pick must hold the first prose after it:
+    a longer feed or recommended story elsewhere loses to the story the headline
+    introduces, the prose container on the path from headline to that prose."""
     try:
         picked = readability_container(page)
     except NotArticle:
@@ -177,7 +195,9 @@ def _with_fallback(page: Page) -> Draft:
         draft = _cleaned(fields_only, copy.deepcopy(origin) if table_lost else picked, page.url)
         if table_lost:
             draft.fired["fallback:table-kept"] += 1
-    dense = densest if leaf is None or densest is leaf or densest in leaf.iterancestors() else None
+    dense = densest_container(scores)
+    if dense is not None and leaf is not None and dense is not leaf and dense not in leaf.iterancestors():
+        dense = None
     if dense is not None and (draft is None or _text_length(draft) < 1500):
         second = _cleaned(fields_only, copy.deepcopy(dense), page.url)
         if draft is None or _text_length(second) > 2 * _text_length(draft):
@@ -188,9 +208,6 @@ def _with_fallback(page: Page) -> Draft:
         draft.fired["fallback:headline"] += 1
     if draft is None:
         raise NotArticle("no_article_body", "readability found nothing")
-    if revealed:
-        draft.fired["fallback:revealed-hidden"] += revealed
-    draft.own_headline = headline is not None and _own_headline(page, headline)
     return draft
 
 
@@ -200,12 +217,9 @@ def _data_rows(element: etree._Element) -> int:
 
 def _holds_text(container: etree._Element, leaf: etree._Element) -> bool:
     """Whether a detached copy (readability's output) holds the leaf's text."""
-    wanted = _compact(dom.text_of(leaf))[:40]
-    return bool(wanted) and wanted in _compact(dom.text_of(container))
+    wanted = dom.compact(dom.text_of(leaf))[:40]
+    return bool(wanted) and wanted in dom.compact(dom.text_of(container))
 
-
-def _compact(text: str) -> str:
-    return re.sub(r"[\W_]+", "", text)
 
 
 def _own_headline(page: Page, headline: etree._Element) -> bool:
@@ -217,8 +231,8 @@ def _own_headline(page: Page, headline: etree._Element) -> bool:
             page.url, page.canonical_url()
         ) and dom.text_length(link) >= dom.text_length(headline) / 2:
             return False
-    text = _compact(dom.text_of(headline))
-    segments = [_compact(s) for s in _TITLE_SPLIT.split(page.html_title()) if _compact(s)]
+    text = dom.compact(dom.text_of(headline))
+    segments = [dom.compact(s) for s in _TITLE_SPLIT.split(page.html_title()) if dom.compact(s)]
     return not (len(segments) > 1 and text not in segments[0] and any(text in s for s in segments[1:]))
 
 
@@ -250,7 +264,9 @@ def _cleaned(fields_only: Draft, container, base_url: str) -> Draft:
     return draft
 
 
-def _pointing(container: etree._Element, base_url: str) -> float:
+def _pointing(element: etree._Element, base_url: str) -> float:
+    """pointer_share of an element of the page, its widgets dropped (on a copy)."""
+    container = copy.deepcopy(element)
     drop_elements(container, GLOBAL_NOISE, Counter())
     return pointer_share(dom.blocks_of(container, base_url))
 

@@ -102,7 +102,7 @@ def first_prose_after(root: html.HtmlElement, headline: html.HtmlElement) -> htm
     """The first leaf of prose the headline introduces: after it in document order, with a
     sentence of its own (not link text) that no noise rule claims (date / 来源 lines)."""
     inside = set(headline.iter())
-    headline_text = _compact(headline.text_content())
+    headline_text = dom.compact(headline.text_content())
     passed = False
     for element in root.iter(*_LEAF_BLOCKS, headline.tag):
         if element is headline:
@@ -116,7 +116,7 @@ def first_prose_after(root: html.HtmlElement, headline: html.HtmlElement) -> htm
         for link in element.iter("a"):
             own = own.replace(dom.squeeze(link.text_content()), "", 1)
         if len(own) >= 8 and _SENTENCE_PUNCT.search(own) and matching_rule(own) is None \
-                and _compact(own) not in headline_text:  # the headline printed again (a sticky bar)
+                and dom.compact(own) not in headline_text:  # the headline printed again (a sticky bar)
             return element
     return None
 
@@ -168,7 +168,7 @@ def original_of(root: html.HtmlElement, picked: html.HtmlElement) -> html.HtmlEl
     """Where readability's detached pick sits in the page: the element holding both its
     first and its last line. Readability strips headline links from what it returns, so
     whether the block is a list of links is read from the page itself."""
-    lines = [_compact(b.text) for b in dom.blocks_of(picked, "") if b.kind != "img"]
+    lines = [dom.compact(b.text) for b in dom.blocks_of(picked, "") if b.kind != "img"]
     lines = [line[:30] for line in lines if len(line) >= 10]
     if not lines:
         return None
@@ -176,7 +176,7 @@ def original_of(root: html.HtmlElement, picked: html.HtmlElement) -> html.HtmlEl
     for element in root.iter(*_TEXT_LEAVES):
         if any(isinstance(c.tag, str) and c.tag in dom.BLOCK_TAGS for c in element):
             continue
-        text = _compact(element.text_content())
+        text = dom.compact(element.text_content())
         if first is None:
             if lines[0] in text:
                 first = element
@@ -190,6 +190,3 @@ def original_of(root: html.HtmlElement, picked: html.HtmlElement) -> html.HtmlEl
     ancestors = {first, *first.iterancestors()}
     return next((e for e in (last, *last.iterancestors()) if e in ancestors), None)
 
-
-def _compact(text: str) -> str:
-    return re.sub(r"[\W_]+", "", text)

@@ -7,7 +7,7 @@ The cascade, and the `extractor` value each stage reports:
   3. the generic path: the story the page's own headline      -> "readability"
      introduces, by readability-lxml or prose density, cleaned by the same noise rules
 A profile's result is kept only if it passes validation (a title, enough body); the
-generic path rejects a page only on strong evidence (see _reject_link_list, _headless).
+generic path rejects a page only on strong evidence (see _with_fallback, _headless).
 """
 from __future__ import annotations
 
@@ -143,8 +143,16 @@ def _with_fallback(page: Page) -> Draft:
     title, headline = _fallback_headline(page)
     revealed = settle_visibility(page.root)
     scores = prose_scores(page.root)
-    leaf, anchored = _anchor(page, scores, headline)
-    _reject_link_list(page, anchored if anchored is not None else densest_container(scores))
+    leaf, anchored, pointing = _anchor(page, scores, headline)
+    if anchored is None:
+        densest = densest_container(scores)
+        pointing = _pointing(densest, page.url) if densest is not None else 0.0
+    if pointing >= LINK_LIST_SHARE:
+        # The page's main block (the one the headline opens, else the densest prose) is a
+        # list of links. Decided before readability runs: index pages are the largest
+        # pages of a crawl. Read in the page itself, where the links are: readability
+        # strips linked headlines from what it returns.
+        raise NotArticle("list_page", f"{pointing:.0%} of the main block's text points to other pages")
     draft = _body(page, _fallback_fields(page, title, headline), scores, leaf, anchored)
     if revealed:
         draft.fired["fallback:revealed-hidden"] += revealed
@@ -153,26 +161,18 @@ def _with_fallback(page: Page) -> Draft:
 
 
 def _anchor(page: Page, scores: dict, headline: etree._Element | None) -> tuple:
-    """(the first prose after the headline, the container it opens), or (None, None)."""
+    """(the first prose after the headline, the container it opens, that container's
+    pointer share), or (None, None, None)."""
     leaf = first_prose_after(page.root, headline) if headline is not None else None
     if leaf is None:
-        return None, None
+        return None, None, None
     anchored = anchored_container(scores, headline, leaf)
-    if _pointing(anchored, page.url) >= LINK_LIST_SHARE:
+    pointing = _pointing(anchored, page.url)
+    if pointing >= LINK_LIST_SHARE:
         # A teaser of other stories (a box of links between headline and body): it
         # anchors nothing, and proves nothing either.
-        return None, None
-    return leaf, anchored
-
-
-def _reject_link_list(page: Page, main_block: etree._Element | None) -> None:
-    """Decided before readability runs: index pages are the largest pages of a crawl.
-    The block is read in the page itself, where the links are: readability strips
-    linked headlines from what it returns."""
-    if main_block is not None:
-        pointing = _pointing(main_block, page.url)
-        if pointing >= LINK_LIST_SHARE:
-            raise NotArticle("list_page", f"{pointing:.0%} of the main block's text points to other pages")
+        return None, None, None
+    return leaf, anchored, pointing
 
 
 def _body(page: Page, fields_only: Draft, scores: dict, leaf, anchored) -> Draft:
@@ -189,9 +189,11 @@ def _body(page: Page, fields_only: Draft, scores: dict, leaf, anchored) -> Draft
         picked = None
     draft = None
     if picked is not None:
-        origin = original_of(page.root, picked)
         # Readability drops data tables it judges sparse; the table belongs to the story.
-        table_lost = origin is not None and _data_rows(origin) > _data_rows(picked)
+        # (Looked for only when the page has more data rows than the pick: most pages have none.)
+        rows = _data_rows(picked)
+        origin = original_of(page.root, picked) if _data_rows(page.root) > rows else None
+        table_lost = origin is not None and _data_rows(origin) > rows
         draft = _cleaned(fields_only, copy.deepcopy(origin) if table_lost else picked, page.url)
         if table_lost:
             draft.fired["fallback:table-kept"] += 1

@@ -67,6 +67,14 @@ def test_brief_on_a_link_heavy_portal_page_is_an_article():
     assert extract(_portal(main, "示例市环湖绿道全线贯通"), URL).content == BRIEF
 
 
+def test_headline_linking_to_the_page_itself_is_its_own():
+    """A brief (under the 200 characters a page without a headline of its own needs) whose
+    headline links to the page's own address with a tracking parameter."""
+    main = (f'<h1><a href="https://news.unknown-portal.test/a/2024/0510/c123456.html?from=home">示例市环湖绿道全线贯通</a></h1>'
+            f'<div class="text"><p>{BRIEF}</p></div>')
+    assert extract(_portal(main, "示例市环湖绿道全线贯通"), URL).content == BRIEF
+
+
 def test_channel_page_is_a_list_page():
     items = "".join(f'<li><a href="/a/{i}.html">示例市：新闻标题第{i}条内容在此</a><span>2024-05-{i % 28 + 1:02d}</span></li>'
                     for i in range(30))

@@ -17,7 +17,7 @@ import html as htmlmod
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
@@ -227,15 +227,22 @@ def _holds_text(container: etree._Element, leaf: etree._Element) -> bool:
 def _own_headline(page: Page, headline: etree._Element) -> bool:
     """A headline the page gives itself: not a link to another page (a logo linking home,
     a teaser), and not the site name that ends <title>."""
+    here = {_page_key(page.url), _page_key(page.canonical_url()), _page_key(page.meta("og:url") or page.url)}
     for link in [*headline.iterancestors("a"), *headline.iter("a")]:
         href = (link.get("href") or "").strip()
-        if href and not href.startswith(("#", "javascript")) and urljoin(page.url, href) not in (
-            page.url, page.canonical_url()
-        ) and dom.text_length(link) >= dom.text_length(headline) / 2:
+        if href and not href.startswith(("#", "javascript")) and _page_key(urljoin(page.url, href)) not in here \
+                and dom.text_length(link) >= dom.text_length(headline) / 2:
             return False
     text = dom.compact(dom.text_of(headline))
     segments = [dom.compact(s) for s in _TITLE_SPLIT.split(page.html_title()) if dom.compact(s)]
     return not (len(segments) > 1 and text not in segments[0] and any(text in s for s in segments[1:]))
+
+
+def _page_key(url: str) -> str:
+    """A page's address without what does not change the page: scheme, www., query
+    (tracking parameters), fragment, a trailing slash."""
+    parts = urlsplit(url)
+    return (parts.hostname or "").removeprefix("www.") + parts.path.rstrip("/")
 
 
 def _fallback_headline(page: Page) -> tuple[str | None, etree._Element | None]:

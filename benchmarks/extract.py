@@ -6,7 +6,8 @@ Runs our extract(), trafilatura, readability-lxml and a bare lxml parse of the s
 bytes (the floor) over every page of the corpus (or fixtures/ when no corpus is there),
 interleaved page by page and round by round, and prints pages per second, median and p95
 ms per page per category, the ratios ours / trafilatura and ours / bare parse, our
-profile-path and fallback-path times, and peak memory.
+profile-path and fallback-path times, the fallback alone on every page (no profile, as on a
+site never seen), and peak memory.
 """
 from __future__ import annotations
 
@@ -20,9 +21,9 @@ from pathlib import Path
 
 from lxml import html as lxml_html
 
-from crawler.extract import NotArticle, extract
+from crawler.extract import ExtractOptions, NotArticle, extract
 from crawler.extract.decode import decode_html
-from crawler.systems import readability_system, trafilatura_system
+from crawler.systems import NO_PROFILES, readability_system, trafilatura_system
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,11 +43,16 @@ def pages(corpus: Path) -> list[tuple[str, str, bytes]]:
     return found
 
 
-def ours(body: bytes, url: str) -> str:
+def ours(body: bytes, url: str, options: ExtractOptions = ExtractOptions()) -> str:
     try:
-        return extract(body, url).extractor
+        return extract(body, url, options=options).extractor
     except NotArticle:
         return "rejected"
+
+
+def fallback(body: bytes, url: str) -> str:
+    """Ours with no profile: the speed a site never seen gets."""
+    return ours(body, url, NO_PROFILES)
 
 
 def bare_parse(body: bytes, url: str) -> None:
@@ -57,7 +63,7 @@ def bare_parse(body: bytes, url: str) -> None:
     lxml_html.document_fromstring(decode_html(body)[0])
 
 
-SYSTEMS = {"ours": ours, "trafilatura": trafilatura_system, "readability": readability_system, "lxml parse": bare_parse}
+SYSTEMS = {"ours": ours, "fallback": fallback, "trafilatura": trafilatura_system, "readability": readability_system, "lxml parse": bare_parse}
 
 
 def _fmt(values: list[float]) -> str:
@@ -107,7 +113,8 @@ def main() -> None:
         total = {name: sum(times[(category, name)]) for name in SYSTEMS}
         print(f"{category:10s} {total['ours'] / total['trafilatura']:17.3f} {total['ours'] / total['lxml parse']:16.2f}")
     overall = {name: sum(times[("overall", name)]) for name in SYSTEMS}
-    print(f"\nthroughput: ours {overall['trafilatura'] / overall['ours']:.2f}x trafilatura's pages per second")
+    print(f"\nthroughput: ours {overall['trafilatura'] / overall['ours']:.2f}x trafilatura's pages per second, "
+          f"fallback alone {overall['trafilatura'] / overall['fallback']:.2f}x")
     for path, values in sorted(paths.items()):
         print(f"ours via {path:12s} {len(values) // args.rounds:4d} pages  mean {statistics.mean(values) * 1000:7.2f} ms"
               f"   = {sum(values) / sum(floor[path]):5.2f}x the bare parse, "

@@ -124,6 +124,14 @@ def load_corpus(root: Path) -> list[GoldPage]:
     return pages
 
 
+def load_labelled(root: Path) -> list[GoldPage]:
+    """The labelled article / not-article set (fixtures/labelled): labels only, no body."""
+    labels = json.loads((root / "labels.json").read_text("utf-8"))
+    return [GoldPage(root / "pages" / f"{name}.html", "labelled", label["url"],
+                     {"is_article": label["is_article"], "title": label.get("title"), "published_at": None})
+            for name, label in sorted(labels.items())]
+
+
 @dataclass
 class Prediction:
     """What one system said about one page. `reports` names the fields the system has
@@ -220,6 +228,44 @@ def summarise(scores: list[PageScore]) -> Summary:
         unreported=tuple(attr for attr, name in _SUMMARY_FIELDS.items() if name not in reported),
         **checks,
     )
+
+
+@dataclass(frozen=True)
+class Rejections:
+    """How well a system says "not an article": precision and recall of that answer."""
+
+    precision: float | None         # of the pages it rejected, the share that are not articles
+    recall: float | None            # of the pages that are not articles, the share it rejected
+    rejected_articles: tuple[str, ...]
+    missed_lists: tuple[str, ...]
+    articles: int
+    lists: int
+
+
+def rejections(scores: list[PageScore]) -> Rejections:
+    lists = [s for s in scores if not s.page.gold.get("is_article", True)]
+    articles = [s for s in scores if s.page.gold.get("is_article", True)]
+    caught = [s for s in lists if not s.prediction.is_article]
+    wrongly = [s for s in articles if not s.prediction.is_article]
+    said = len(caught) + len(wrongly)
+    return Rejections(
+        precision=len(caught) / said if said else None,
+        recall=len(caught) / len(lists) if lists else None,
+        rejected_articles=tuple(s.page.path.stem for s in wrongly),
+        missed_lists=tuple(s.page.path.stem for s in lists if s.prediction.is_article),
+        articles=len(articles), lists=len(lists),
+    )
+
+
+def format_rejections(rows: list[tuple[str, str, Rejections]]) -> str:
+    """'not an article' precision / recall per page set and system, and what was wrong."""
+    lines = ["not an article: precision / recall",
+             f"{'pages':12s}  {'system':11s}  {'precision':>9s}  {'recall':>6s}  articles rejected  lists missed"]
+    for name, system, r in rows:
+        cells = ["-" if v is None else f"{v:.3f}" for v in (r.precision, r.recall)]
+        lines.append(f"{name:12s}  {system:11s}  {cells[0]:>9s}  {cells[1]:>6s}  "
+                     f"{len(r.rejected_articles):>4d} of {r.articles:<4d}      {len(r.missed_lists):>3d} of {r.lists}")
+    return "\n".join(lines)
 
 
 def format_table(rows: list[tuple[str, str, Summary]]) -> str:

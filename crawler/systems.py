@@ -7,19 +7,28 @@ from typing import Callable
 from lxml import html
 
 from .evaluation import Prediction
-from .extract import NotArticle, dates, extract
+from .extract import ExtractOptions, NotArticle, Registry, dates, extract
 from .extract.decode import UndecodableError, decode_html
 
 System = Callable[[bytes, str], Prediction]
 
 
-def ours(body: bytes, url: str) -> Prediction:
+def ours(body: bytes, url: str, options: ExtractOptions = ExtractOptions()) -> Prediction:
     try:
-        article = extract(body, url)
+        article = extract(body, url, options=options)
     except NotArticle:
         return Prediction(False)
     return Prediction(True, article.title, article.published_at, article.content,
                       source=article.source, author=article.author, editor=article.editor)
+
+
+# No profile at all: every page goes down the generic path, as on a site nobody described.
+NO_PROFILES = ExtractOptions(registry=Registry())
+
+
+def fallback_only(body: bytes, url: str) -> Prediction:
+    """Ours as if no site profile existed: what a site never seen gets."""
+    return ours(body, url, NO_PROFILES)
 
 
 def _text(body: bytes) -> str:
@@ -84,9 +93,10 @@ def readability_system(body: bytes, url: str) -> Prediction:
     return Prediction(True, title, None, "\n".join(line for line in lines if line), reports=READABILITY_FIELDS)
 
 
-def available() -> dict[str, System]:
-    """Ours always; each peer when its package is installed (the `eval` extra)."""
-    systems: dict[str, System] = {"ours": ours}
+def available(fallback: bool = False) -> dict[str, System]:
+    """Ours (or, with `fallback`, ours without profiles) always; each peer when its
+    package is installed (the `eval` extra)."""
+    systems: dict[str, System] = {"fallback": fallback_only} if fallback else {"ours": ours}
     for name, system in (("trafilatura", trafilatura_system), ("gne", gne_system)):
         try:
             __import__(name)

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from crawler.evaluation import load_corpus, score_page, summarise
+from crawler.evaluation import load_corpus, rejections, score_page, summarise
 from crawler.extract import NotArticle, extract
-from crawler.systems import available, timed
+from crawler.systems import available, fallback_only, timed
 from tests.conftest import CORPUS
 
 pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"no gold corpus at {CORPUS}")
@@ -27,7 +27,7 @@ def _pages():
 
 @lru_cache(maxsize=None)
 def _scores(system: str):
-    run = available()[system]
+    run = {**available(), "fallback": fallback_only}[system]
     return [score_page(page, system, timed(run, page.path.read_bytes(), page.url)) for page in _pages()]
 
 
@@ -80,6 +80,22 @@ def test_no_invented_editors_or_sources_on_pages_without_one():
                 for name in ("source", "author", "editor")
                 if not s.page.gold.get(name) and getattr(s.prediction, name)]
     assert len(invented) <= 5, invented
+
+
+@pytest.mark.parametrize("category", sorted(TARGET_F1))
+def test_fallback_alone_beats_readability(category):
+    """Every page as if no profile existed: what a site never seen gets."""
+    assert _summary("fallback", category).f1 >= _summary("readability", category).f1
+
+
+def test_fallback_alone_overall():
+    assert summarise(_scores("fallback")).f1 >= 0.95
+
+
+@pytest.mark.parametrize("system", ["ours", "fallback"])
+def test_not_an_article_precision_and_recall(system):
+    result = rejections(_scores(system))
+    assert (result.rejected_articles, result.missed_lists) == ((), ())
 
 
 def test_no_replacement_characters_or_crashes():

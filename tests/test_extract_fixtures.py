@@ -54,7 +54,7 @@ def test_content_html_holds_only_structural_tags(folder):
     from lxml import html
 
     fragment = html.fragment_fromstring(_extracted(folder)["content_html"], create_parent="div")
-    assert {e.tag for e in fragment.iter()} <= {"div", "p", "h3", "figure", "img", "figcaption"}
+    assert {e.tag for e in fragment.iter()} <= {"div", "p", "h3", "figure", "img", "figcaption", "table", "tr", "td"}
     assert fragment.text_content().replace("\n", "") != ""
 
 

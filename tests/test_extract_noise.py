@@ -30,6 +30,7 @@ NOISE_LINES = [
     case("byline", "新京报记者 张文倩 邓琦", "byline-line"),
     case("review", "审核：李四", "review-line"),
     case("original-title", "原标题：某某某", "original-title"),
+    case("original-title-bracketed", "（原标题：某某某说了什么）", "original-title"),
     case("summary", "内容摘要：今天很好", "summary"),
     case("author", "作者：张三", "author-line"),
     case("reprint", "转载请注明出处", "reprint-notice"),
@@ -66,6 +67,14 @@ NOISE_LINES = [
     case("seo-spam", "甲市| 乙县| 丙区| 丁镇| 戊乡| 己村| 庚街", "seo-link-spam"),
     case("info-line", "2024-03-09 10:00 来源：人民网 浏览：100", "info-line"),
     case("dashes", "——", "empty-punctuation"),
+    case("player-speed", "倍速 2.0X 1.5X 1.0X", "media-player"),
+    case("player-error", "视频加载失败，错误代码：4032", "media-player"),
+    case("player-loading", "视频加载中 跳过广告", "media-player"),
+    case("report-feedback", "举报/反馈 收藏", "widget-bar"),
+    case("timestamp", "2024-05-10 10:20", "timestamp"),
+    case("widget-bar", "举报 收藏 点赞 12 在看 3", "widget-bar"),
+    case("read-on-app", "打开APP阅读全文", "read-on"),
+    case("read-on-back", "返回首页，查看更多", "read-on"),
 ]
 
 
@@ -103,6 +112,11 @@ def test_every_rule_has_a_noise_case():
     case("personal-view", "他说，这只是个人意见，不代表单位立场。"),
     case("columnist-opinion", "专栏作者李四认为，市场将会回暖。"),
     case("scan-to-book", "市民可扫描二维码预约挂号。"),
+    case("speed-sentence", "他以2倍速度完成了任务，播放量超过3000万。"),
+    case("ad-sentence", "广告投放量今年增长了三成。"),
+    case("one-word-heading", "评论"),
+    case("numbered-subheading", "01"),
+    case("read-in-sentence", "阅读全文后，他陷入了沉思。"),
     case("copyright-holder", "该作品版权所有人为张三。"),
 ])
 def test_rule_does_not_fire_on_article_text(paragraph):

@@ -8,10 +8,14 @@ from pathlib import Path
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from ..evaluation import PageScore, format_table, load_corpus, score_page, summarise
+from ..evaluation import (
+    PageScore, format_rejections, format_table, load_corpus, load_labelled, rejections, score_page, summarise,
+)
 from ..systems import available, timed
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
+# Our own replica pages, labelled article or not (fixtures/labelled/README.md).
+LABELLED = Path(__file__).resolve().parents[2] / "fixtures" / "labelled"
 
 
 class Command(ScrapyCommand):
@@ -22,7 +26,7 @@ class Command(ScrapyCommand):
     default_settings = {"LOG_ENABLED": False}
 
     def syntax(self) -> str:
-        return "[CORPUS_DIR] [--systems ours,trafilatura,gne,readability] [--pages] [--json FILE]"
+        return "[CORPUS_DIR] [--fallback-only] [--systems ours,trafilatura,gne,readability] [--pages] [--json FILE]"
 
     def short_desc(self) -> str:
         return "Print body P/R/F1, title, date, source, author, editor and list-page scores per category"
@@ -32,24 +36,21 @@ class Command(ScrapyCommand):
         parser.add_argument("--systems", default="", help="comma-separated subset of the systems to run")
         parser.add_argument("--pages", action="store_true", help="also print one line per page")
         parser.add_argument("--json", dest="json_out", help="write the summary as JSON to FILE")
+        parser.add_argument("--fallback-only", action="store_true",
+                            help="run ours with no site profile at all (system 'fallback'), as on a site never seen")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         root = Path(args[0]) if args else DEFAULT_CORPUS
         if not root.is_dir():
             raise UsageError(f"no corpus at {root}")
-        systems = available()
+        systems = available(fallback=opts.fallback_only)
         if opts.systems:
             unknown = set(opts.systems.split(",")) - set(systems)
             if unknown:
                 raise UsageError(f"unknown or unavailable systems: {sorted(unknown)}")
             systems = {k: v for k, v in systems.items() if k in opts.systems.split(",")}
         pages = load_corpus(root)
-        scores: list[PageScore] = []
-        for page in pages:
-            body = page.path.read_bytes()
-            # Interleaved page by page, so that machine load falls on every system alike.
-            for name, system in systems.items():
-                scores.append(score_page(page, name, timed(system, body, page.url)))
+        scores = _run(pages, systems)
         if opts.pages:
             print(_page_lines(scores))
         rows = []
@@ -59,11 +60,26 @@ class Command(ScrapyCommand):
                 chosen = [s for s in scores if s.system == name and category in (s.page.category, "overall")]
                 rows.append((category, name, summarise(chosen)))
         print(format_table(rows))
+        labelled = _run(load_labelled(LABELLED), systems) if LABELLED.is_dir() else []
+        print()
+        print(format_rejections([(where, name, rejections([s for s in found if s.system == name]))
+                                 for where, found in (("corpus", scores), ("labelled set", labelled)) if found
+                                 for name in systems]))
         if opts.json_out:
             table = defaultdict(dict)
             for category, name, summary in rows:
                 table[category][name] = summary.as_dict()
             Path(opts.json_out).write_text(json.dumps(table, indent=1), "utf-8")
+
+
+def _run(pages: list, systems: dict) -> list[PageScore]:
+    scores: list[PageScore] = []
+    for page in pages:
+        body = page.path.read_bytes()
+        # Interleaved page by page, so that machine load falls on every system alike.
+        for name, system in systems.items():
+            scores.append(score_page(page, name, timed(system, body, page.url)))
+    return scores
 
 
 def _page_lines(scores: list[PageScore]) -> str:

@@ -58,6 +58,14 @@ def squeeze(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+def compact(text: str) -> str:
+    """Only the letters, digits and characters: for comparing texts however they are spaced."""
+    return _NON_WORD.sub("", text)
+
+
 _HAS_BLOCK = etree.XPath(
     "boolean(descendant::*[" + " or ".join(f"self::{t}" for t in sorted(BLOCK_TAGS | {"br"})) + "])"
 )
@@ -99,6 +107,7 @@ class Block:
     centered: bool = False
     caption_hint: bool = False
     link_chars: int = 0  # characters of the text that sit inside <a>
+    cells: tuple[str, ...] = ()  # a table row's cells, for content_html
 
 
 def _is_centered(element: etree._Element) -> bool:
@@ -147,11 +156,13 @@ def blocks_of(element: etree._Element, base_url: str) -> list[Block]:
             if src and not src.startswith("data:"):
                 flush()
                 out.append(Block("img", squeeze(node.get("alt") or ""), src=urljoin(base_url, src)))
-        elif tag == "tr" and not _is_layout_row(node):
+        elif tag == "tr" and not is_layout_row(node):
             flush()
             cells = [text_of(cell) for cell in node if cell.tag in ("td", "th")]
             if any(cells):
-                out.append(Block("row", " ".join(c for c in cells if c)))
+                text = " ".join(c for c in cells if c)
+                linked = sum(len(squeeze(a.text_content())) for a in node.iter("a"))
+                out.append(Block("row", text, link_chars=min(linked, len(text)), cells=tuple(cells)))
             add(node.tail, in_link)
             return
         if is_block:
@@ -189,6 +200,6 @@ def _only_bold(node: etree._Element) -> bool:
     return any(c.tag in ("strong", "b") or c.find(".//strong") is not None or c.find(".//b") is not None for c in children)
 
 
-def _is_layout_row(row: etree._Element) -> bool:
+def is_layout_row(row: etree._Element) -> bool:
     """Old CMS pages lay out whole articles in tables; such rows hold blocks, not cells."""
     return any(row.find(f".//{tag}") is not None for tag in ("table", "p", "div", "img", "br"))

@@ -94,7 +94,7 @@ LINE_RULES: tuple[LineRule, ...] = (
     _rule("author-line", _OPEN + r"作者\s*[:：].{1,40}?" + _CLOSE, max_len=50, capture="author", value=bylines.author_from),
     _rule("byline-line", bylines.BYLINE_LINE.pattern, max_len=50, capture="author", value=bylines.byline_author),
     _rule("review-line", _OPEN + r"(?:审核|校对|审校|终审|初审|复审|监制|制作|统筹)\s*[:：].{1,40}?" + _CLOSE, max_len=60),
-    _rule("original-title", r"^[\s【\[]*原标题\s*[:：]", max_len=120),
+    _rule("original-title", r"^[\s【\[(（]*原标题\s*[:：]", max_len=120),
     _rule("summary", r"^[\s【\[]*(?:内容摘要|内容提要|摘要|导读|核心提示)\s*[:：]", max_len=400),
     _rule("reprint-notice",
           r"转载请注明|^[\s【\[(（]*(?:版权声明|免责声明|声明)\s*[:：】\]]|^(?:本文|文章)(?:仅|只)?(?:为|代表)作者"
@@ -130,6 +130,27 @@ LINE_RULES: tuple[LineRule, ...] = (
           r"^(?=.*(?:19|20)\d{2}\s*[-年/.]\s*\d{1,2}\s*[-月/.]\s*\d{1,2})"
           r"(?=.*(?:来源|作者|编辑|发布|浏览|点击|阅读|字号|时间|日期)\s*[:：])(?!.*[，。！？]).{0,100}$",
           max_len=100),
+    # A video player's controls and messages, printed as text when the page is saved
+    # without its scripts: speed menus (倍速 2.0X), time counters, quality, error codes.
+    _rule("media-player",
+          r"^(?:\s*(?:倍速|播放|暂停|重播|重新播放|点击播放|正在播放|全屏|退出全屏|网页全屏|静音|音量|清晰度|标清|高清|超清|蓝光|"
+          r"自动|画中画|弹幕|设置|加载中|视频加载中|重新加载|跳过广告|广告|\d{1,2}:\d{2}(?::\d{2})?|/|\d(?:\.\d{1,2})?\s*[xX×倍]|[xX×]\s*\d(?:\.\d{1,2})?)\s*)+$"
+          r"|错误代码|错误码\s*[:：]|视频加载失败|视频(?:无法|不能)播放|浏览器(?:暂)?不支持.{0,12}(?:视频|播放|HTML5|flash)|浏览器版本过低"
+          r"|your browser does not support|请(?:刷新|稍后)重试",
+          max_len=60),
+    # A bar of page widgets printed as text (举报 收藏 点赞 在看 12 …), and the calls to read
+    # on elsewhere (展开全文, 打开APP阅读, 返回首页，查看更多): chrome of every portal template.
+    _rule("widget-bar",
+          r"^(?=.*(?:举报|收藏|赞|在看|评论|转发|分享|打印|纠错|关注|复制链接|微信|微博|朋友圈|QQ空间|字号))"
+          r"(?:\s*(?:举报|反馈|收藏|已收藏|点赞|赞|在看|评论|写评论|转发|分享|打印|纠错|关注|\+?关注|取消关注|复制链接|微信|微博|"
+          r"朋友圈|QQ空间|字号|[大中小]|\d+(?:\.\d+)?万?(?!\d)|[|｜/·•])\s*){2,}$", max_len=30),
+    _rule("read-on",
+          r"^[\s【\[]*(?:展开全文|阅读全文|查看全文|点击查看全文|继续阅读|查看更多|加载更多|点击加载更多|"
+          r"打开.{0,8}(?:APP|客户端).{0,6}(?:阅读|查看|看)(?:更多|全文)?.{0,6}|返回\S{1,8}[，,]\s*查看更多)[\s】\]>»。]*$",
+          max_len=30),
+    # A bare numeric timestamp on a line of its own is the template's date, never a
+    # sentence (a document's closing 2024年5月10日 signature is written out and stays).
+    _rule("timestamp", r"^\s*(?:19|20)\d{2}[-/.]\d{1,2}[-/.]\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?\s*$", max_len=20),
     _rule("empty-punctuation", r"^[\s\W_]*$", max_len=20),
 )
 

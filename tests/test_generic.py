@@ -1,0 +1,143 @@
+"""The generic path, on pages no profile describes: article or not, the block the headline
+introduces, tables, hidden bodies and media-player chrome."""
+import importlib.util
+
+import pytest
+
+from crawler.evaluation import load_labelled, rejections, score_page
+from crawler.extract import NotArticle, extract
+from crawler.extract.dom import Block
+from crawler.extract.fallback import pointer_share
+from crawler.extract.noise import matching_rule
+from crawler.systems import fallback_only, ours
+from tests.conftest import FIXTURES
+
+LABELLED = FIXTURES / "labelled"
+URL = "http://news.unknown-portal.test/a/2024/0510/c123456.html"
+
+
+@pytest.mark.parametrize("system", [ours, fallback_only], ids=["ours", "fallback-only"])
+def test_labelled_set_no_article_rejected_every_list_rejected(system):
+    pages = load_labelled(LABELLED)
+    assert sum(p.gold["is_article"] for p in pages) >= 40 and sum(not p.gold["is_article"] for p in pages) >= 40
+    result = rejections([score_page(p, "x", system(p.path.read_bytes(), p.url)) for p in pages])
+    assert result.rejected_articles == () and result.missed_lists == ()
+    assert (result.precision, result.recall) == (1.0, 1.0)
+
+
+def test_labelled_set_is_what_the_generator_writes():
+    """The committed pages are the generator's output, not hand-tuned after the fact."""
+    spec = importlib.util.spec_from_file_location("generate", LABELLED / "generate.py")
+    generate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generate)
+    pages = generate.generate()
+    committed = {p.path.stem for p in load_labelled(LABELLED)}
+    assert set(pages) == committed
+    for name, page in pages.items():
+        assert (LABELLED / "pages" / f"{name}.html").read_text("utf-8") == page["html"], name
+
+
+def _portal(main: str, title: str) -> bytes:
+    """A portal page around `main`: nav bar, hot list sidebar and footer, all links."""
+    nav = "".join(f'<li><a href="/c{i}/">频道{i}</a></li>' for i in range(20))
+    hot = "".join(f'<li><a href="/a/{i}.html">今日热点新闻第{i}条标题在这里</a></li>' for i in range(15))
+    return (f'<html><head><meta charset="utf-8"><title>{title}_示例新闻网</title></head><body>'
+            f'<div class="nav"><ul>{nav}</ul></div><div class="wrap"><div class="main">{main}</div>'
+            f'<div class="side"><h3>热点排行</h3><ul>{hot}</ul></div></div>'
+            f'<div class="footer"><a href="/about">关于我们</a> 版权所有 © 2024 示例新闻网</div></body></html>').encode()
+
+
+BRIEF = "5月10日上午，示例市首条环湖绿道全线贯通，全长约32公里，沿途设置驿站8处。"
+LONG_STORY = "".join(f"<p>推荐阅读的长篇报道第{i}段，讲述了另一座城市的另一件事情，篇幅远比上面的短讯长得多。</p>" for i in range(12))
+
+
+def test_headline_anchoring_prefers_the_brief_over_a_longer_recommended_story():
+    main = (f'<div class="article"><h1>示例市环湖绿道全线贯通</h1><div class="info">2024-05-10 10:20 来源：示例日报</div>'
+            f'<div class="content"><p>{BRIEF}</p></div></div>'
+            f'<div class="rec"><h2><a href="/a/999.html">另一座城市的另一件事情</a></h2><div class="rec-body">{LONG_STORY}</div></div>')
+    article = extract(_portal(main, "示例市环湖绿道全线贯通"), URL)
+    assert article.title == "示例市环湖绿道全线贯通"
+    assert article.content == BRIEF
+    assert article.noise_removed.get("fallback:headline") == 1
+
+
+def test_brief_on_a_link_heavy_portal_page_is_an_article():
+    main = (f'<h1>示例市环湖绿道全线贯通</h1><p class="time">2024-05-10 10:20</p><div class="text"><p>{BRIEF}</p></div>'
+            + "".join(f'<div class="item"><a href="/a/{i}.html">更多新闻标题第{i}条在此处显示</a></div>' for i in range(10)))
+    assert extract(_portal(main, "示例市环湖绿道全线贯通"), URL).content == BRIEF
+
+
+def test_headline_linking_to_the_page_itself_is_its_own():
+    """A brief (under the 200 characters a page without a headline of its own needs) whose
+    headline links to the page's own address with a tracking parameter."""
+    main = (f'<h1><a href="https://news.unknown-portal.test/a/2024/0510/c123456.html?from=home">示例市环湖绿道全线贯通</a></h1>'
+            f'<div class="text"><p>{BRIEF}</p></div>')
+    assert extract(_portal(main, "示例市环湖绿道全线贯通"), URL).content == BRIEF
+
+
+def test_channel_page_is_a_list_page():
+    items = "".join(f'<li><a href="/a/{i}.html">示例市：新闻标题第{i}条内容在此</a><span>2024-05-{i % 28 + 1:02d}</span></li>'
+                    for i in range(30))
+    with pytest.raises(NotArticle) as caught:
+        extract(_portal(f'<h2>本地新闻</h2><ul class="list">{items}</ul>', "本地新闻"), "http://news.unknown-portal.test/bd/")
+    assert caught.value.reason == "list_page"
+
+
+def test_teaser_feed_points_elsewhere_and_an_article_with_links_does_not():
+    feed = [Block("p", "另一篇报道的标题在这里", link_chars=11), Block("p", "这是一段导读文字，介绍那篇报道。")] * 6
+    assert pointer_share(feed) > 0.9
+    article = [Block("p", "据示例日报报道，示例市今年新建公园十二座，绿地面积增加三成。", link_chars=4)] * 5
+    assert pointer_share(article) == 0.0
+
+
+def test_table_rows_are_lines_and_table_markup_is_kept():
+    main = ('<h1>示例市市场监管局行政处罚信息公开表</h1><div class="info">2024-05-10</div><table class="xzcf">'
+            '<tr><td>行政相对人名称</td><td>示例贸易有限公司</td></tr>'
+            '<tr><td>处罚内容</td><td>罚款人民币五千元</td></tr>'
+            '<tr><td>处罚机关</td><td>示例市市场监管局</td></tr></table>')
+    article = extract(_portal(main, "示例市市场监管局行政处罚信息公开表"), URL)
+    assert article.content.splitlines() == ["行政相对人名称 示例贸易有限公司", "处罚内容 罚款人民币五千元", "处罚机关 示例市市场监管局"]
+    assert article.content_html == ("<table><tr><td>行政相对人名称</td><td>示例贸易有限公司</td></tr>"
+                                    "<tr><td>处罚内容</td><td>罚款人民币五千元</td></tr>"
+                                    "<tr><td>处罚机关</td><td>示例市市场监管局</td></tr></table>")
+
+
+def test_table_inside_an_article_sits_between_its_paragraphs():
+    main = (f'<h1>示例市一季度经济数据发布</h1><div class="content"><p>{BRIEF}</p>'
+            '<table><tr><th>指标</th><th>增幅</th></tr><tr><td>工业增加值</td><td>6.1%</td></tr></table>'
+            '<p>市统计局表示，各项指标总体平稳，下一步将持续跟踪监测。</p></div>')
+    article = extract(_portal(main, "示例市一季度经济数据发布"), URL)
+    assert article.content.splitlines()[1:3] == ["指标 增幅", "工业增加值 6.1%"]
+    assert "<table><tr><td>指标</td><td>增幅</td></tr><tr><td>工业增加值</td><td>6.1%</td></tr></table>" in article.content_html
+
+
+def test_body_hidden_by_inline_style_until_scripts_run_is_an_article():
+    paragraphs = "".join(f"<section><p>公众号文章第{i}段，内容在脚本运行前被隐藏，但仍是文章正文。</p></section>" for i in range(4))
+    page = ('<html><head><meta charset="utf-8"><title></title><meta property="og:title" content="一篇被隐藏的公众号文章">'
+            '</head><body><div id="img-content"><h1 class="rich_media_title">一篇被隐藏的公众号文章</h1>'
+            f'<div class="rich_media_content" id="js_content" style="visibility: hidden;">{paragraphs}</div>'
+            '</div></body></html>').encode()
+    article = extract(page, "https://mp.weixin.qq.com/s/AbCdEf")
+    assert article.title == "一篇被隐藏的公众号文章"
+    assert len(article.content.splitlines()) == 4
+
+
+@pytest.mark.parametrize("line", ["倍速", "2.0X", "0.5x 1.0x 1.25x 1.5x 2.0x", "00:00 / 03:25", "播放 暂停 全屏",
+                                  "视频加载失败，错误代码：4032", "您的浏览器不支持HTML5视频播放"])
+def test_media_player_chrome_lines_are_noise(line):
+    assert matching_rule(line).name == "media-player"
+
+
+@pytest.mark.parametrize("line", ["他以2倍速度完成了任务。", "播放量超过3000万次，成为年度热门。", "高清地图显示了全市的道路网络。"])
+def test_sentences_about_video_are_kept(line):
+    assert matching_rule(line) is None
+
+
+def test_media_chrome_dropped_from_a_video_page():
+    player = ('<div class="video-box"><span>播放</span><span>00:00 / 02:47</span><span>倍速</span>'
+              '<ul><li>2.0X</li><li>1.5X</li><li>1.0X</li></ul><span>清晰度</span><span>全屏</span>'
+              '<p>视频加载失败，错误代码：4032</p></div>')
+    main = f'<h1>示例市环湖绿道全线贯通</h1><div class="content">{player}<p>{BRIEF}</p></div>'
+    article = extract(_portal(main, "示例市环湖绿道全线贯通"), URL)
+    assert article.content == BRIEF
+    assert article.noise_removed["line:media-player"] >= 3

@@ -156,7 +156,9 @@ class AddressGuardMiddleware:
     @classmethod
     def from_crawler(cls, crawler: Any) -> "AddressGuardMiddleware":
         if not getattr(crawler.spidercls, "refuse_private_addresses", False):
-            raise NotConfigured("this spider connects only where its profiles say")
+            # Site spiders connect only where their profiles say; a bare NotConfigured keeps
+            # Scrapy from logging a warning for that normal case on every crawl.
+            raise NotConfigured
         if crawler.settings.getbool("GENERIC_ALLOW_PRIVATE"):
             raise NotConfigured("GENERIC_ALLOW_PRIVATE is set")
         return cls(crawler)

@@ -49,3 +49,7 @@ def test_https_crawl_logs_no_tls_or_deprecation_warnings(fixture_proxy, tmp_path
     assert "Remote certificate is not valid" not in result.stderr
     assert "ScrapyDeprecationWarning" not in result.stderr
     assert "[py.warnings]" not in result.stderr  # no other Python warning either
+    # A clean crawl warns about nothing: the only warnings a fixture crawl may log are its
+    # dedup drops, which say something real about the data.
+    warnings = [line for line in result.stderr.splitlines() if "WARNING:" in line and "Dropped: duplicate" not in line]
+    assert warnings == []

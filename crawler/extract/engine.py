@@ -19,7 +19,7 @@ from typing import Iterator
 from lxml import etree
 
 from ..items import Article
-from . import bylines, chinese, dom, fields
+from . import attachments, bylines, chinese, disclosure, dom, fields
 from .fallback import densest_container, readability_container
 from .noise import clean_blocks, drop_elements
 from .page import NotArticle, Page
@@ -56,6 +56,8 @@ class Draft:
     author: str | None = None
     editor: str | None = None
     fired: Counter = field(default_factory=Counter)
+    attachments: list = field(default_factory=list)
+    document: dict = field(default_factory=dict)
 
 
 def extract(body: bytes, url: str, *, content_type: str | None = None,
@@ -126,6 +128,8 @@ def _with_profile(page: Page, profile: SiteProfile) -> Draft:
                                          ("ContentSource", "source"))
     draft.author = fields.labelled_field(page, profile.author, infos, bylines.author_of_element, bylines.author_from)
     draft.editor = fields.labelled_field(page, profile.editor, infos, bylines.editor_from, bylines.editor_from)
+    draft.attachments = attachments.in_blocks(page.root, profile.attachments, page.url)
+    draft.document = disclosure.read(page.root, profile.disclosure)
     if container is not None:
         drop_elements(container, GLOBAL_NOISE + profile.noise, draft.fired)
         _clean_into(draft, container, page.url)
@@ -167,6 +171,8 @@ def _fallback_fields(page: Page) -> Draft:
                                          bylines.source_label, ("source",))
     draft.author = fields.labelled_field(page, GENERIC_AUTHOR, infos, bylines.author_of_element, bylines.author_from)
     draft.editor = fields.labelled_field(page, (), infos, bylines.editor_from, bylines.editor_from)
+    draft.attachments = attachments.in_blocks(page.root, (), page.url)
+    draft.document = disclosure.read(page.root)
     return draft
 
 
@@ -186,6 +192,8 @@ def _element_with_text(root: etree._Element, text: str) -> etree._Element | None
 
 
 def _clean_into(draft: Draft, container: etree._Element, base_url: str) -> None:
+    draft.attachments = attachments.merged(attachments.in_body(container, base_url), draft.attachments)
+    disclosure.drop_block(container, draft.fired)
     cleaned = clean_blocks(dom.blocks_of(container, base_url), draft.fired, draft.title)
     draft.blocks = cleaned.blocks
     draft.editor = draft.editor or cleaned.captured.get("editor")
@@ -296,6 +304,8 @@ def _finish(page: Page, draft: Draft, options: ExtractOptions) -> Article:
         author=norm(draft.author),
         editor=norm(draft.editor),
         images=images,
+        attachments=[{**a, "name": norm(a["name"])} for a in draft.attachments],
+        document={key: norm(value) for key, value in draft.document.items()},
         language=language,
         noise_removed=fired,
     )

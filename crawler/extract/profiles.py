@@ -28,7 +28,7 @@ from .dom import compile_selector
 
 # Read as package resources, so the profiles load from a zipped egg too (Scrapyd).
 BUNDLED_DIR = resources.files("crawler") / "profiles"
-FIELD_NAMES = ("title", "published", "source", "author", "editor", "info", "body", "noise")
+FIELD_NAMES = ("title", "published", "source", "author", "editor", "info", "body", "noise", "attachments", "disclosure")
 _ADDITIVE = {"noise"}
 _SELECTOR_KEYS = (*FIELD_NAMES, "markers")
 _LIST_KEYS = (*_SELECTOR_KEYS, "hosts", "article_urls", "list_urls", "start_urls", "title_suffixes")
@@ -100,6 +100,8 @@ class SiteProfile:
     info: tuple[str, ...] = ()
     body: tuple[str, ...] = ()
     noise: tuple[str, ...] = ()
+    attachments: tuple[str, ...] = ()  # attachment blocks (附件), beside what the engine finds by itself
+    disclosure: tuple[str, ...] = ()   # where the 政府信息公开 block is; the whole page when empty
     title_suffixes: tuple[str, ...] = ()
     abstract: bool = False
     sample_url: str = ""

@@ -15,6 +15,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 from lxml import etree
 
 from . import dom
+from .page import Page
 
 DOCUMENT_TYPES = ("pdf", "doc", "docx", "wps", "xls", "xlsx", "et", "ppt", "pptx", "zip", "rar", "7z", "ofd", "txt", "csv")
 _EXTENSION = re.compile(r"\.(" + "|".join(DOCUMENT_TYPES) + r")$", re.IGNORECASE)
@@ -32,11 +33,13 @@ def in_body(container: etree._Element, base_url: str) -> list[dict]:
     return _collect([container], base_url)
 
 
-def in_blocks(root: etree._Element, selectors: tuple[str, ...], base_url: str) -> list[dict]:
+def in_blocks(page: Page, selectors: tuple[str, ...]) -> list[dict]:
     """Document links in the page's attachment blocks: the profile's, and those told by
     class or by a 附件 label."""
-    scopes = [element for selector in selectors for element in dom.select(root, selector)]
-    return _collect(scopes + _blocks(root), base_url)
+    if "附" not in page.text and not any(page.select(selector) for selector in selectors):
+        return []  # no 附件 label anywhere: a substring scan, and done
+    scopes = [element for selector in selectors for element in page.select(selector)]
+    return _collect(scopes + _blocks(page.root), page.url)
 
 
 def merged(first: list[dict], then: list[dict]) -> list[dict]:
@@ -58,7 +61,7 @@ def _collect(scopes: list[etree._Element], base_url: str) -> list[dict]:
 def _blocks(root: etree._Element) -> list[etree._Element]:
     """Attachment blocks: by class or id, or the parent of a 附件： label."""
     blocks = []
-    for element in root.iter("div", "ul", "ol", "p", "span", "td", "dl", "section", "table"):
+    for element in root.iter("div", "ul", "ol", "p", "span", "td", "dl", "section", "table", "h3", "h4", "h5", "strong", "b"):
         attrs = f"{element.get('class') or ''} {element.get('id') or ''}"
         if attrs.strip() and _BLOCK_ATTR.search(attrs):
             blocks.append(element)

@@ -128,8 +128,8 @@ def _with_profile(page: Page, profile: SiteProfile) -> Draft:
                                          ("ContentSource", "source"))
     draft.author = fields.labelled_field(page, profile.author, infos, bylines.author_of_element, bylines.author_from)
     draft.editor = fields.labelled_field(page, profile.editor, infos, bylines.editor_from, bylines.editor_from)
-    draft.attachments = attachments.in_blocks(page.root, profile.attachments, page.url)
-    draft.document = disclosure.read(page.root, profile.disclosure)
+    draft.attachments = attachments.in_blocks(page, profile.attachments)
+    draft.document = disclosure.read(page, profile.disclosure)
     if container is not None:
         drop_elements(container, GLOBAL_NOISE + profile.noise, draft.fired)
         _clean_into(draft, container, page.url)
@@ -171,8 +171,8 @@ def _fallback_fields(page: Page) -> Draft:
                                          bylines.source_label, ("source",))
     draft.author = fields.labelled_field(page, GENERIC_AUTHOR, infos, bylines.author_of_element, bylines.author_from)
     draft.editor = fields.labelled_field(page, (), infos, bylines.editor_from, bylines.editor_from)
-    draft.attachments = attachments.in_blocks(page.root, (), page.url)
-    draft.document = disclosure.read(page.root)
+    draft.attachments = attachments.in_blocks(page, ())
+    draft.document = disclosure.read(page)
     return draft
 
 

@@ -36,7 +36,7 @@ def in_body(container: etree._Element, base_url: str) -> list[dict]:
 def in_blocks(page: Page, selectors: tuple[str, ...]) -> list[dict]:
     """Document links in the page's attachment blocks: the profile's, and those told by
     class or by a 附件 label."""
-    if "附" not in page.text and not any(page.select(selector) for selector in selectors):
+    if "附件" not in page.text and not any(page.select(selector) for selector in selectors):
         return []  # no 附件 label anywhere: a substring scan, and done
     scopes = [element for selector in selectors for element in page.select(selector)]
     return _collect(scopes + _blocks(page.root), page.url)

@@ -12,6 +12,7 @@ from scrapy.linkextractors import LinkExtractor
 
 from ..extract import ExtractOptions, NotArticle, Registry, SiteProfile, extract
 from ..extract.profiles import on_hosts, split_host
+from .pages import MultiPage, later_page_of
 
 # Arguments that are not the spider's own but are still legitimate: Spider.__init__ takes
 # `name`; Scrapy 2.19 still reads these spider attributes (crawler.py for download_delay and
@@ -24,7 +25,7 @@ SCRAPY_ARGUMENTS = frozenset({
 })
 
 
-class ArticleSpider(scrapy.Spider):
+class ArticleSpider(MultiPage, scrapy.Spider):
     """Starts from list pages, emits articles, follows article and list links.
 
     Arguments: ``-a limit=N`` stops after N articles. Any argument that is neither the
@@ -89,9 +90,14 @@ class ArticleSpider(scrapy.Spider):
     def parse(self, response: Response, **kwargs: Any) -> Iterable[Any]:
         if self.limit is not None and self.emitted >= self.limit:
             return  # responses still in flight when the limit was reached
+        first = later_page_of(response) if isinstance(response, TextResponse) else None
+        if first is not None and self.is_article_url(first):  # page 2 comes with page 1, never alone
+            self.crawler.stats.inc_value("pages/later_page_met")
+            yield response.follow(first, callback=self.parse)
+            return
         item = self.article_from(response)
         if item is not None:
-            yield item
+            yield from self.start_chain(response, item)
         if self.limit is not None and self.emitted >= self.limit:
             raise CloseSpider("limit")
         if isinstance(response, TextResponse):

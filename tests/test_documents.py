@@ -105,3 +105,13 @@ def test_generic_crawl_of_government_pages_reads_documents_and_fetches_attachmen
             else:  # the proxy answers 404: listed, not stored, counted
                 assert "path" not in attachment
     assert "'files/attachment_failed': 2" in result.stderr  # hanweb's and plain_notice's documents are not served
+
+
+def test_scrapy_extract_shows_attachments_and_document():
+    folder = FIXTURES / "gov" / "trs_notice"
+    meta = json.loads((folder / "meta.json").read_text("utf-8"))
+    result = run_scrapy(["extract", str(folder / "page.html"), "--url", meta["url"]])
+    record = json.loads(result.stdout)
+    expected = json.loads((folder / "expected.json").read_text("utf-8"))
+    assert (record["attachments"], record["document"]) == (expected["attachments"], expected["document"])
+    assert (record["pages"], record["pages_missing"]) == (1, [])

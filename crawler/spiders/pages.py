@@ -92,7 +92,7 @@ class MultiPage:
 
     def start_chain(self, response: TextResponse, article: Article) -> Iterable[Any]:
         """The item itself, or the request for its page 2 carrying it."""
-        following = next_page(response, article.url, 0)
+        following = next_page(response, article.url, 0) if self.is_article_url(article.url) else None
         if following is None:
             yield article
         else:
@@ -101,9 +101,11 @@ class MultiPage:
 
     def _page_request(self, url: str, article: Article, current: int) -> scrapy.Request:
         # dont_filter: a later page the crawl already met by a link must still be fetched for
-        # this chain; dont_dedup: the dedup store knows article URLs, never later pages.
+        # this chain; dont_dedup: the dedup store knows article URLs, never later pages;
+        # depth_reset: DEPTH_LIMIT bounds link following, and must never cut a chain short.
         return scrapy.Request(url, callback=self.parse_page, errback=self.page_failed, dont_filter=True,
-                              cb_kwargs={"article": article, "current": current}, meta={"dont_dedup": True})
+                              cb_kwargs={"article": article, "current": current},
+                              meta={"dont_dedup": True, "depth_reset": True})
 
     def parse_page(self, response: Response, article: Article, current: int) -> Iterable[Any]:
         if self.limit is not None and self.emitted >= self.limit:

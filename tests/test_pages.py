@@ -159,3 +159,40 @@ def test_killed_mid_chain_and_resumed_emits_the_article_once(tmp_path):
     assert set(urls) == {url_key(fixture_url(f)) for f in fixture_pages("article") if f.parent.name == "people"}
     article = next(i for i in items if i["url"] == _meta(folders[0])["url"])
     assert article["pages"] == len(folders) and article["content"] == "\n".join(_text(f) for f in folders)
+
+
+def _worker(n: int, redis_url: str, tmp_path) -> list[str]:
+    return [sys.executable, "-m", "scrapy", "crawl", "people", "-o", f"{tmp_path / f'w{n}.jsonl'}:jsonlines",
+            "-s", f"REDIS_URL={redis_url}", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "REDIS_WORKER_TTL=3",
+            "-s", "REDIS_IDLE_BEFORE_CLOSE=3", "-s", f"DEDUP_STORE_PATH={tmp_path / 'unused.sqlite'}"]
+
+
+def test_a_worker_killed_mid_chain_leaves_the_chain_to_another(redis_url, tmp_path):
+    """Redis: worker 0 is SIGKILLed while it fetches the chain's last page (the item rides in
+    that in-flight request); worker 1 recovers the request and emits the article, once."""
+    folders = _chain("people/multipage_fangxun")
+    site = StallingSite(_meta(folders[-1])["url"])
+    proxy = FixtureProxy(site).start_in_thread()
+    env = {**os.environ, **proxy.proxy_env()}
+    try:
+        victim = subprocess.Popen(_worker(0, redis_url, tmp_path), cwd=ROOT, env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            assert site.reached.wait(240), "worker 0 never asked for the last page"
+        finally:
+            victim.send_signal(signal.SIGKILL)
+            victim.wait(60)
+        site.released.set()
+        survivor = subprocess.run(_worker(1, redis_url, tmp_path), cwd=ROOT, env=env,
+                                  capture_output=True, text=True, timeout=240)
+    finally:
+        proxy.shutdown()
+    assert survivor.returncode == 0, survivor.stderr[-3000:]
+    assert "'redis/recovered_requests'" in survivor.stderr
+    items = [json.loads(line) for n in range(2) if (tmp_path / f"w{n}.jsonl").exists()
+             for line in (tmp_path / f"w{n}.jsonl").read_text("utf-8").splitlines()]
+    first = _meta(folders[0])["url"]
+    chained = [i for i in items if i["url"] == first]
+    assert len(chained) == 1 and chained[0]["pages"] == len(folders)
+    assert chained[0]["content"] == "\n".join(_text(f) for f in folders)
+    assert not {_meta(f)["url"] for f in folders[1:]} & {i["url"] for i in items}

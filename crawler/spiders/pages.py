@@ -71,6 +71,10 @@ def _links(response: TextResponse) -> Iterable[str]:
 
 def next_page(response: TextResponse, first_url: str, current: int) -> str | None:
     """The page after `current` that this page links to: the smallest numbered page above it."""
+    name = _PLAIN.match(urlsplit(first_url).path)
+    stem = name["stem"].rsplit("/", 1)[-1].encode() if name else b""
+    if not stem or (stem + b"-" not in response.body and stem + b"_" not in response.body):
+        return None  # most articles: a byte search, and no second parse of the page
     numbers = {}
     for link in _links(response):
         number = page_number(first_url, link)

@@ -13,6 +13,7 @@ import argparse
 import datetime
 import ipaddress
 import json
+import mimetypes
 import ssl
 import sys
 import tempfile
@@ -37,10 +38,11 @@ class Fixture:
     kind: str
     folder: Path
     content_type: str
+    file: str = "page.html"
 
     @property
     def body(self) -> bytes:
-        return (self.folder / "page.html").read_bytes()
+        return (self.folder / self.file).read_bytes()
 
 
 def _key(url: str, with_query: bool = True) -> str:
@@ -56,6 +58,10 @@ def load_fixtures(root: Path = FIXTURES_DIR) -> list[Fixture]:
         meta = json.loads(meta_path.read_text("utf-8"))
         fixtures.append(Fixture(meta["url"], meta.get("kind", "article"), meta_path.parent,
                                 meta.get("content_type", "text/html")))
+        # Documents the page links to (附件), served from the fixture's folder.
+        for url, name in meta.get("files", {}).items():
+            served_as = mimetypes.guess_type(name)[0] or "application/octet-stream"
+            fixtures.append(Fixture(url, "file", meta_path.parent, served_as, name))
     return fixtures
 
 

@@ -32,6 +32,12 @@ class Article:
     author: str | None = None        # 作者 / 记者, several joined with 、
     editor: str | None = None        # 责编 / 责任编辑 / 编辑
     images: list[dict] = field(default_factory=list)  # {"url": absolute, "caption": str | None}
+    # {"url": absolute, "name": link text, "type": "pdf"}; with FILES_STORE also "path", "checksum"
+    attachments: list[dict] = field(default_factory=list)
+    # 政府信息公开 block: index_number, topic, issuer, written_at, document_number, valid (those shown)
+    document: dict[str, str] = field(default_factory=dict)
+    pages: int = 1                   # pages of a multi-page article merged into this item
+    pages_missing: list[str] = field(default_factory=list)  # continuation pages that could not be fetched
     language: str = "zh-Hans"        # zh-Hans after t2s conversion; zh-Hant when the original script is kept
     crawled_at: str | None = None    # ISO 8601 UTC, set by the spider
     noise_removed: dict[str, int] = field(default_factory=dict)  # noise rule name -> times fired

@@ -30,7 +30,11 @@ RETRY_AFTER_MAX = 60
 ITEM_PIPELINES = {
     "crawler.pipelines.ExtractionStatsPipeline": 100,
     "crawler.dedup.pipeline.DedupPipeline": 300,
+    # After dedup, so a duplicate's documents are not fetched; off unless FILES_STORE is set.
+    "crawler.pipelines.AttachmentFilesPipeline": 400,
 }
+# Attachments (附件) are fetched and stored only when FILES_STORE names a folder or bucket.
+FILES_STORE = None
 DOWNLOADER_MIDDLEWARES = {
     "crawler.resume.ResumeFailureMiddleware": 10,  # the JOBDIR journal: see "Resumable crawls" below
     "crawler.dedup.middleware.SeenUrlMiddleware": 50,

@@ -60,8 +60,10 @@ class Command(ScrapyCommand):
 
 
 def plan(fixtures: Path, only: list[str]) -> list[tuple[str, list[str]]]:
-    """The crawls to run: the site spiders, and the generic one over the fallback fixtures."""
-    generic_urls = [json.loads(p.read_text("utf-8"))["url"] for p in sorted(fixtures.glob("fallback/*/meta.json"))]
+    """The crawls to run: the site spiders, and the generic one over the fallback and
+    government-CMS fixtures (no spider starts from those sites)."""
+    metas = sorted(fixtures.glob("fallback/*/meta.json")) + sorted(fixtures.glob("gov/*/meta.json"))
+    generic_urls = [json.loads(p.read_text("utf-8"))["url"] for p in metas]
     steps = list(PLAN)
     if generic_urls:
         steps.append(("generic", ["-a", "urls=" + ",".join(generic_urls)]))

@@ -22,7 +22,7 @@ from urllib.parse import urljoin, urlsplit
 from lxml import etree
 
 from ..items import Article
-from . import bylines, chinese, dom, fields
+from . import attachments, bylines, chinese, disclosure, dom, fields
 from .fallback import (
     anchored_container, densest_container, first_prose_after, original_of, pointer_share, prose_scores,
     readability_container, settle_visibility,
@@ -63,6 +63,8 @@ class Draft:
     editor: str | None = None
     fired: Counter = field(default_factory=Counter)
     own_headline: bool = True      # fallback only: the page heads the body with its own headline
+    attachments: list = field(default_factory=list)
+    document: dict = field(default_factory=dict)
 
 
 def extract(body: bytes, url: str, *, content_type: str | None = None,
@@ -127,6 +129,8 @@ def _with_profile(page: Page, profile: SiteProfile) -> Draft:
             break
     draft = Draft(profile.name, profile.site, title, [], published, raw)
     draft.source, draft.author, draft.editor = fields.credits(page, profile, infos, title_element)
+    draft.attachments = attachments.in_blocks(page, profile.attachments)
+    draft.document = disclosure.read(page, profile.disclosure)
     if container is not None:
         drop_elements(container, GLOBAL_NOISE + profile.noise, draft.fired)
         _clean_into(draft, container, page.url)
@@ -256,6 +260,8 @@ def _fallback_fields(page: Page, title: str | None, title_element: etree._Elemen
     published, raw = fields.published(page, None, infos, GENERIC_PUBLISHED)
     draft = Draft("readability", "generic", title, [], published, raw)
     draft.source, draft.author, draft.editor = fields.credits(page, None, infos, title_element, GENERIC_AUTHOR)
+    draft.attachments = attachments.in_blocks(page, ())
+    draft.document = disclosure.read(page)
     return draft
 
 
@@ -282,6 +288,8 @@ def _element_with_text(root: etree._Element, text: str) -> etree._Element | None
 
 
 def _clean_into(draft: Draft, container: etree._Element, base_url: str) -> None:
+    draft.attachments = attachments.merged(attachments.in_body(container, base_url), draft.attachments)
+    disclosure.drop_block(container, draft.fired)
     cleaned = clean_blocks(dom.blocks_of(container, base_url), draft.fired, draft.title)
     draft.blocks = cleaned.blocks
     draft.editor = draft.editor or cleaned.captured.get("editor")
@@ -367,6 +375,8 @@ def _finish(page: Page, draft: Draft, options: ExtractOptions) -> Article:
         author=norm(draft.author),
         editor=norm(draft.editor),
         images=images,
+        attachments=[{**a, "name": norm(a["name"])} for a in draft.attachments],
+        document={key: norm(value) for key, value in draft.document.items()},
         language=language,
         noise_removed=fired,
     )

@@ -28,7 +28,7 @@ from .dom import compile_selector
 
 # Read as package resources, so the profiles load from a zipped egg too (Scrapyd).
 BUNDLED_DIR = resources.files("crawler") / "profiles"
-FIELD_NAMES = ("title", "published", "source", "author", "editor", "info", "body", "noise")
+FIELD_NAMES = ("title", "published", "source", "author", "editor", "info", "body", "noise", "attachments", "disclosure")
 _ADDITIVE = {"noise"}
 _SELECTOR_KEYS = (*FIELD_NAMES, "markers")
 _START_KEYS = ("feeds", "sitemaps")  # absolute http(s) URLs on the profile's hosts
@@ -104,6 +104,8 @@ class SiteProfile:
     info: tuple[str, ...] = ()
     body: tuple[str, ...] = ()
     noise: tuple[str, ...] = ()
+    attachments: tuple[str, ...] = ()  # attachment blocks (附件), beside what the engine finds by itself
+    disclosure: tuple[str, ...] = ()   # where the 政府信息公开 block is; the whole page when empty
     title_suffixes: tuple[str, ...] = ()
     # The site's own label words beyond the common ones ([labels] source / author / editor).
     source_labels: tuple[str, ...] = ()

@@ -18,6 +18,7 @@ from ..extract import ExtractOptions, NotArticle, Registry, SiteProfile, extract
 from ..extract.profiles import host_of, on_hosts, split_host
 from ..incremental import (REVALIDATE, PublishedDates, Window, document_body, document_kind, feed_entries,
                            is_next_page, link_date, link_dates, new_links, parse_since, sitemap_entries)
+from .pages import MultiPage, later_page_of
 
 # Arguments that are not the spider's own but are still legitimate: Spider.__init__ takes
 # `name`; Scrapy 2.19 still reads these spider attributes (crawler.py for download_delay and
@@ -30,7 +31,7 @@ SCRAPY_ARGUMENTS = frozenset({
 })
 
 
-class ArticleSpider(scrapy.Spider):
+class ArticleSpider(MultiPage, scrapy.Spider):
     """Starts from list pages, emits articles, follows article and list links.
 
     Arguments: ``-a limit=N`` stops after N articles; ``-a since=2024-05-01`` (or ``2d``,
@@ -113,6 +114,11 @@ class ArticleSpider(scrapy.Spider):
         if body is not None:
             yield from self.follow_entries(response, body)
             return
+        first = later_page_of(response) if isinstance(response, TextResponse) else None
+        if first is not None and self.is_article_url(first):  # page 2 comes with page 1, never alone
+            self.crawler.stats.inc_value("pages/later_page_met")
+            yield response.follow(first, callback=self.parse)
+            return
         item = self.article_from(response)
         if item is not None and not self.window.admits(item.published_at):
             # Not emitted, and its links not followed: an old article's related links are older still.
@@ -121,8 +127,8 @@ class ArticleSpider(scrapy.Spider):
             self.logger.debug("Published %s, before the window: %s", item.published_at, response.url)
             return
         if item is not None:
-            self.emitted += 1
-            yield item
+            self.emitted += 1  # start_chain takes it back while later pages are fetched
+            yield from self.start_chain(response, item)
         if self.limit is not None and self.emitted >= self.limit:
             raise CloseSpider("limit")
         if isinstance(response, TextResponse):

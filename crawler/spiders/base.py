@@ -117,7 +117,10 @@ class ArticleSpider(MultiPage, scrapy.Spider):
         first = later_page_of(response) if isinstance(response, TextResponse) else None
         if first is not None and self.is_article_url(first):  # page 2 comes with page 1, never alone
             self.crawler.stats.inc_value("pages/later_page_met")
-            yield response.follow(first, callback=self.parse)
+            # Past the seen-requests filter: a later page met alone is how a chain lost in a
+            # kill comes back (the journal re-schedules the unfinished later page, while page 1
+            # is done). Page 1's article, if already emitted, is still skipped by the dedup store.
+            yield response.follow(first, callback=self.parse, dont_filter=True)
             return
         item = self.article_from(response)
         if item is not None and not self.window.admits(item.published_at):

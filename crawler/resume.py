@@ -51,6 +51,21 @@ BATCH_SECONDS = 1.0   # and at most this long uncommitted, as soon as the next s
 
 
 class Journal:
+    """EXTENSIONS entry (with JOBDIR): built before the scheduler and the middlewares,
+    which find it with `crawler.get_extension` (journal_for)."""
+
+    @classmethod
+    def from_crawler(cls, crawler) -> "Journal":
+        folder = job_dir(crawler.settings)
+        if not folder or not crawler.settings.getbool("RESUME_JOURNAL_ENABLED", True):
+            raise NotConfigured
+        journal = cls(crawler, Path(folder))
+        crawler.signals.connect(journal.scheduled, signal=signals.request_scheduled)
+        crawler.signals.connect(journal.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(journal.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(journal.redirect_dropped, signal=signals.request_dropped)
+        return journal
+
     def __init__(self, crawler, folder: Path) -> None:
         self.crawler = crawler
         self.fingerprinter = crawler.request_fingerprinter
@@ -133,18 +148,8 @@ class Journal:
 
 
 def journal_for(crawler) -> Journal | None:
-    """The crawler's journal, opened once; None without JOBDIR or with RESUME_JOURNAL_ENABLED off."""
-    folder = job_dir(crawler.settings)
-    if not folder or not crawler.settings.getbool("RESUME_JOURNAL_ENABLED", True):
-        return None
-    journal = getattr(crawler, "_resume_journal", None)
-    if journal is None:
-        journal = crawler._resume_journal = Journal(crawler, Path(folder))
-        crawler.signals.connect(journal.scheduled, signal=signals.request_scheduled)
-        crawler.signals.connect(journal.spider_opened, signal=signals.spider_opened)
-        crawler.signals.connect(journal.spider_closed, signal=signals.spider_closed)
-        crawler.signals.connect(journal.redirect_dropped, signal=signals.request_dropped)
-    return journal
+    """The crawler's journal; None without JOBDIR or with RESUME_JOURNAL_ENABLED off."""
+    return crawler.get_extension(Journal)
 
 
 class JournalDupeFilter(RFPDupeFilter):

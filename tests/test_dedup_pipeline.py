@@ -1,18 +1,27 @@
 import json
+import sqlite3
 
 import pytest
-from scrapy import Spider
-from scrapy.exceptions import DropItem
+from scrapy import Spider, signals
+from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 
+from crawler.dedup.middleware import SeenUrlMiddleware
 from crawler.dedup.pipeline import DedupPipeline
+from crawler.dedup.runtime import DedupStoreExtension
 from crawler.items import Article
 from tests.test_dedup_fingerprint import ARTICLE, OTHER
 
 
+def dedup_crawler(tmp_path, **settings):
+    """A crawler with the dedup store extension (the project's EXTENSIONS has it)."""
+    return get_crawler(Spider, {"DEDUP_STORE_PATH": str(tmp_path / "d.sqlite"),
+                                "EXTENSIONS": {DedupStoreExtension: 0}, **settings})
+
+
 def _pipeline(tmp_path, **settings):
-    crawler = get_crawler(Spider, {"DEDUP_STORE_PATH": str(tmp_path / "d.sqlite"), **settings})
+    crawler = dedup_crawler(tmp_path, **settings)
     return build_from_crawler(DedupPipeline, crawler), crawler.stats
 
 
@@ -62,3 +71,20 @@ def test_a_killed_run_is_settled_against_its_feed(tmp_path):
     with pytest.raises(DropItem):
         second.process_item(_article("http://a.cn/1.html", ARTICLE))
     assert second.process_item(_article("http://b.cn/2.html", OTHER))  # not in the feed: emitted again
+
+
+def test_one_store_shared_by_middleware_and_pipeline_and_closed_when_the_engine_stops(tmp_path):
+    crawler = dedup_crawler(tmp_path)
+    store = crawler.get_extension(DedupStoreExtension).store
+    assert build_from_crawler(DedupPipeline, crawler).store is store
+    assert build_from_crawler(SeenUrlMiddleware, crawler).store is store
+    store.url_seen("//a.cn/1.html")  # open
+    crawler.signals.send_catch_log(signals.engine_stopped)
+    with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+        store.url_seen("//a.cn/1.html")
+
+
+def test_without_the_extension_dedup_is_not_configured(tmp_path):
+    crawler = get_crawler(Spider, {"DEDUP_STORE_PATH": str(tmp_path / "d.sqlite")})
+    with pytest.raises(NotConfigured, match="DedupStoreExtension"):
+        build_from_crawler(DedupPipeline, crawler)

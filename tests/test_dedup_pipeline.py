@@ -1,15 +1,17 @@
 import json
 import sqlite3
+import time
 
 import pytest
-from scrapy import Spider, signals
-from scrapy.exceptions import DropItem, NotConfigured
+from scrapy import Request, Spider, signals
+from scrapy.exceptions import DropItem, IgnoreRequest, NotConfigured
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 
 from crawler.dedup.middleware import SeenUrlMiddleware
 from crawler.dedup.pipeline import DedupPipeline
 from crawler.dedup.runtime import DedupStoreExtension
+from crawler.dedup.urls import seen_since
 from crawler.items import Article
 from tests.test_dedup_fingerprint import ARTICLE, OTHER
 
@@ -88,3 +90,21 @@ def test_without_the_extension_dedup_is_not_configured(tmp_path):
     crawler = get_crawler(Spider, {"DEDUP_STORE_PATH": str(tmp_path / "d.sqlite")})
     with pytest.raises(NotConfigured, match="DedupStoreExtension"):
         build_from_crawler(DedupPipeline, crawler)
+
+
+@pytest.mark.parametrize("days", [0, -1])
+def test_a_ttl_of_zero_or_below_means_forever_for_the_pipeline_and_the_middleware(tmp_path, days):
+    crawler = dedup_crawler(tmp_path, DEDUP_URL_TTL_DAYS=days)
+    pipeline, middleware = build_from_crawler(DedupPipeline, crawler), build_from_crawler(SeenUrlMiddleware, crawler)
+    pipeline.process_item(_article("http://a.cn/1.html", ARTICLE))
+    pipeline.store.commit_pending()
+    with pytest.raises(DropItem, match="url"):
+        pipeline.process_item(_article("http://a.cn/1.html", OTHER))
+    crawler.spider = Spider("s")
+    crawler.spider.is_article_url = lambda url: True
+    with pytest.raises(IgnoreRequest, match="already emitted"):
+        middleware.process_request(Request("https://a.cn/1.html"))
+
+
+def test_a_positive_ttl_counts_back_from_now():
+    assert seen_since(1) == pytest.approx(time.time() - 86400, abs=60)

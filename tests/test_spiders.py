@@ -47,9 +47,21 @@ def test_generic_spider_runs_the_fallback(fixture_proxy, tmp_path):
 
 
 def test_limit_bounds_the_crawl(fixture_proxy, tmp_path):
-    _, items, stderr = _crawl(["people", "-a", "limit=2"], fixture_proxy, tmp_path)
-    assert len(items) == 2
-    assert "'finish_reason': 'limit'" in stderr
+    # One download at a time: Scrapy's CloseSpider lets the requests in flight finish.
+    _, items, stderr = _crawl(["people", "-a", "limit=2"], fixture_proxy, tmp_path, "-s", "CONCURRENT_REQUESTS=1")
+    assert 2 <= len(items) <= 3 < len(fixture_urls("people", "article"))
+    assert "'finish_reason': 'closespider_itemcount'" in stderr
+
+
+def test_limit_counts_articles_after_dedup(fixture_proxy, tmp_path):
+    _, first, _ = _crawl(["people"], fixture_proxy, tmp_path)
+    # The same store, the seen-URL middleware off: every article is extracted again and
+    # dropped by the pipeline; none of them counts, so the crawl runs to its end.
+    _, again, stderr = _crawl(["people", "-a", "limit=1"], fixture_proxy, tmp_path, "-s",
+                              'DOWNLOADER_MIDDLEWARES={"crawler.dedup.middleware.SeenUrlMiddleware": null}')
+    assert again == []
+    assert f"'dedup/dropped/url': {len(first)}" in stderr
+    assert "'finish_reason': 'finished'" in stderr
 
 
 def test_stats_say_how_items_were_extracted(fixture_proxy, tmp_path):

@@ -3,7 +3,6 @@ or nearly the same text (another site's repost, a mirror's Traditional copy)."""
 from __future__ import annotations
 
 import logging
-import time
 
 from itemadapter import ItemAdapter
 from scrapy import signals
@@ -12,16 +11,16 @@ from scrapy.exceptions import DropItem, NotConfigured
 from ..feeds import FeedLedger, urls_in_every_feed
 from .fingerprint import Fingerprint
 from .runtime import store_for
-from .urls import url_key
+from .urls import seen_since, url_key
 
 logger = logging.getLogger(__name__)
 
 
 class DedupPipeline:
     def __init__(self, store, stats, keep: bool, jaccard: float, containment: float, min_shingles: int,
-                 ttl_seconds: float | None = None) -> None:
+                 ttl_days: float = 0) -> None:
         self.store = store
-        self.ttl = ttl_seconds
+        self.ttl_days = ttl_days
         self.stats = stats
         self.keep = keep
         self.jaccard = jaccard
@@ -39,7 +38,7 @@ class DedupPipeline:
             jaccard=settings.getfloat("DEDUP_NEAR_JACCARD", 0.45),
             containment=settings.getfloat("DEDUP_NEAR_CONTAINMENT", 0.85),
             min_shingles=settings.getint("DEDUP_NEAR_MIN_SHINGLES", 150),
-            ttl_seconds=settings.getfloat("DEDUP_URL_TTL_DAYS", 30) * 86400 or None,
+            ttl_days=settings.getfloat("DEDUP_URL_TTL_DAYS", 30),
         )
         # Before any feed is opened (and an -O feed truncated): settle a killed run's rows.
         feeds = settings.getdict("FEEDS")
@@ -89,7 +88,7 @@ class DedupPipeline:
         raise DropItem(f"duplicate ({reason}) of {earlier}")
 
     def _match(self, keys: set[str], fingerprint: Fingerprint) -> tuple[str | None, str | None]:
-        newer_than = time.time() - self.ttl if self.ttl else None
+        newer_than = seen_since(self.ttl_days)
         for key in keys:
             earlier = self.store.url_seen(key, newer_than)
             if earlier:

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from typing import Any, AsyncIterator, ClassVar, Iterable
 
 import scrapy
-from scrapy.exceptions import CloseSpider, UsageError
+from scrapy.exceptions import UsageError
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 
@@ -27,7 +27,8 @@ SCRAPY_ARGUMENTS = frozenset({
 class ArticleSpider(scrapy.Spider):
     """Starts from list pages, emits articles, follows article and list links.
 
-    Arguments: ``-a limit=N`` stops after N articles. Any argument that is neither the
+    Arguments: ``-a limit=N`` stops after N articles, counted after dedup: an alias of
+    CLOSESPIDER_ITEMCOUNT=N (a ``-s`` on the command line wins). Any argument that is neither the
     spider's own (`arguments`) nor Scrapy's (SCRAPY_ARGUMENTS) is a UsageError: a typo
     must not run an unbounded crawl.
     """
@@ -47,11 +48,14 @@ class ArticleSpider(scrapy.Spider):
                              f"{self.name!r}; its arguments: {known}")
         super().__init__(*args, **kwargs)
         self.limit = positive_int("limit", limit) if limit is not None else None
-        self.emitted = 0
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
         spider = super().from_crawler(crawler, *args, **kwargs)
+        if spider.limit is not None:
+            # Settings are still open here (Crawler.crawl freezes them after building the
+            # spider); Scrapy's CloseSpider counts item_scraped, i.e. what the pipelines passed.
+            crawler.settings.set("CLOSESPIDER_ITEMCOUNT", spider.limit, priority="spider")
         spider.registry = Registry.load(*crawler.settings.getlist("EXTRACT_PROFILE_DIRS"))
         spider.options = ExtractOptions(
             script=crawler.settings.get("EXTRACT_SCRIPT", "t2s"),
@@ -87,13 +91,9 @@ class ArticleSpider(scrapy.Spider):
         return scrapy.Request(url, callback=self.parse)
 
     def parse(self, response: Response, **kwargs: Any) -> Iterable[Any]:
-        if self.limit is not None and self.emitted >= self.limit:
-            return  # responses still in flight when the limit was reached
         item = self.article_from(response)
         if item is not None:
             yield item
-        if self.limit is not None and self.emitted >= self.limit:
-            raise CloseSpider("limit")
         if isinstance(response, TextResponse):
             yield from self.follow_links(response, is_article=item is not None)
 
@@ -120,7 +120,6 @@ class ArticleSpider(scrapy.Spider):
         if expected:
             stats.inc_value(f"drift/{expected}/{'profile' if article.extractor == expected else 'fallback'}")
         article.crawled_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        self.emitted += 1
         return article
 
     def expected_profile(self, url: str) -> str | None:

@@ -3,7 +3,10 @@ fixture proxy on 127.0.0.1 that answers the sites' real URLs from fixtures/."""
 import json
 
 import pytest
+from scrapy.http import HtmlResponse
+from scrapy.utils.test import get_crawler
 
+from crawler.spiders.people import PeopleSpider
 from tests.conftest import fixture_pages, fixture_urls, run_scrapy
 
 CRAWLS = {
@@ -116,3 +119,13 @@ def test_generic_spider_allows_private_addresses_when_told(tmp_path):
         server.shutdown()
     assert result.returncode == 0, result.stderr[-2000:]
     assert [json.loads(line)["url"] for line in out.read_text("utf-8").splitlines()] == [url]
+
+
+def test_link_extractors_are_built_once_per_pattern_set():
+    spider = PeopleSpider.from_crawler(get_crawler(PeopleSpider))
+    pages = [(json.loads((f / "meta.json").read_text("utf-8"))["url"], (f / "page.html").read_bytes())
+             for f in fixture_pages() if f.parent.name == "people"]
+    links = [link for _ in range(2) for url, body in pages
+             for link in spider.follow_links(HtmlResponse(url, body=body), is_article=url in fixture_urls("people", "article"))]
+    assert links  # the pages were followed
+    assert len(spider.link_extractors) == 2  # article links; article and list links

@@ -48,6 +48,7 @@ class ArticleSpider(scrapy.Spider):
                              f"{self.name!r}; its arguments: {known}")
         super().__init__(*args, **kwargs)
         self.limit = positive_int("limit", limit) if limit is not None else None
+        self.link_extractors: dict[tuple[str, ...], LinkExtractor] = {}
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
@@ -144,9 +145,17 @@ class ArticleSpider(scrapy.Spider):
         """The page's links that match `patterns`, on `hosts` (all hosts when empty). Not
         LinkExtractor's allow_domains: it compares the whole host:port with each domain, so
         a bare host would never match a link that names a port."""
-        for link in LinkExtractor(allow=patterns, unique=True).extract_links(response):
+        for link in self.link_extractor(tuple(patterns)).extract_links(response):
             if not hosts or on_hosts(link.url, hosts):
                 yield response.follow(link.url, callback=self.parse)
+
+
+    def link_extractor(self, patterns: tuple[str, ...]) -> LinkExtractor:
+        """One LinkExtractor per pattern set (a spider has two or three), built on first use:
+        it compiles its patterns, which is work to do once, not on every page."""
+        if patterns not in self.link_extractors:
+            self.link_extractors[patterns] = LinkExtractor(allow=patterns, unique=True)
+        return self.link_extractors[patterns]
 
 
 def positive_int(name: str, value: str | int) -> int:

@@ -81,6 +81,7 @@ class Journal:
         self.db.execute("INSERT INTO running VALUES (?)", (time.time(),))
         self.db.commit()
         self.seen = {fingerprint for (fingerprint,) in self.db.execute("SELECT fingerprint FROM requests")}
+        self.unclean = False  # set by lost()
         self.uncommitted, self.committed_at = 0, time.monotonic()
         if self.killed:
             # Built before the scheduler opens its queue, so this is never a queue in use.
@@ -143,8 +144,18 @@ class Journal:
             unaccounted = self.db.execute("UPDATE requests SET done = 1 WHERE done = 0").rowcount
             if unaccounted:
                 self.crawler.stats.set_value("resume/unaccounted", unaccounted)
-        self.db.execute("DELETE FROM running")
+        if not self.unclean:
+            self.db.execute("DELETE FROM running")
         self.commit()  # left open: a page's last count may still land in this reactor turn
+
+    def lost(self) -> None:
+        """Pages are neither finished nor in Scrapy's queue at this close (retries waiting
+        for their Retry-After): the next run resumes as after a kill, scheduling again
+        every page not finished."""
+        self.unclean = True
+        self.db.execute("DELETE FROM running")
+        self.db.execute("INSERT INTO running VALUES (?)", (time.time(),))
+        self.commit()
 
 
 def journal_for(crawler) -> Journal | None:

@@ -8,6 +8,7 @@ from scrapy.exceptions import DropItem, IgnoreRequest, NotConfigured
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 
+from crawler.dedup import pipeline as pipeline_module
 from crawler.dedup.middleware import SeenUrlMiddleware
 from crawler.dedup.pipeline import DedupPipeline
 from crawler.dedup.runtime import DedupStoreExtension
@@ -73,6 +74,18 @@ def test_a_killed_run_is_settled_against_its_feed(tmp_path):
     with pytest.raises(DropItem):
         second.process_item(_article("http://a.cn/1.html", ARTICLE))
     assert second.process_item(_article("http://b.cn/2.html", OTHER))  # not in the feed: emitted again
+
+
+def test_the_feeds_are_read_back_only_when_a_killed_run_left_pending_rows(tmp_path, monkeypatch):
+    read = []
+    monkeypatch.setattr(pipeline_module, "urls_in_every_feed", lambda feeds: read.append(feeds) or set())
+    feeds = {str(tmp_path / "out.jsonl"): {"format": "jsonlines"}}
+    clean, _ = _pipeline(tmp_path, FEEDS=feeds)
+    assert read == []  # an empty store: nothing to settle
+    clean.process_item(_article("http://a.cn/1.html", ARTICLE))  # pending: then killed
+    clean.store.close()
+    _pipeline(tmp_path, FEEDS=feeds)
+    assert len(read) == 1
 
 
 def test_one_store_shared_by_middleware_and_pipeline_and_closed_when_the_engine_stops(tmp_path):

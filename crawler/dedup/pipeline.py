@@ -40,10 +40,11 @@ class DedupPipeline:
             min_shingles=settings.getint("DEDUP_NEAR_MIN_SHINGLES", 150),
             ttl_days=settings.getfloat("DEDUP_URL_TTL_DAYS", 30),
         )
-        # Before any feed is opened (and an -O feed truncated): settle a killed run's rows.
+        # Before any feed is opened (and an -O feed truncated): settle a killed run's rows,
+        # reading the feed files back only when there are some.
         feeds = settings.getdict("FEEDS")
-        kept, dropped = pipeline.store.settle_pending(urls_in_every_feed(feeds))
-        if kept or dropped:
+        if pipeline.store.has_pending():
+            kept, dropped = pipeline.store.settle_pending(urls_in_every_feed(feeds))
             logger.info("dedup store: %d pending articles confirmed in the feeds, %d forgotten", kept, dropped)
         if not feeds:  # the items go wherever the project's own pipelines send them
             crawler.signals.connect(pipeline.commit, signal=signals.spider_closed)

@@ -26,6 +26,7 @@ from scrapy_redis.queue import FifoQueue, LifoQueue, PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
+from ..retryafter import RetryAfterMiddleware
 from .inflight import page_handled
 
 # request.meta key: (the in-flight hash field of a popped page, SHA-1 of its queue entry; its URL).
@@ -200,7 +201,10 @@ class RecoveringScheduler(Scheduler):
         # engine.spider_is_idle() would ask this scheduler too; the scraper's slot is the
         # public attribute it reads for "nothing in the pipelines".
         slot = engine.scraper.slot if engine is not None else None
-        return slot is not None and not engine.downloader.active and slot.is_idle()
+        # A retry waiting for its Retry-After is this worker's too: its page stays in flight.
+        retry_after = self.crawler.get_downloader_middleware(RetryAfterMiddleware) if engine is not None else None
+        return (slot is not None and not engine.downloader.active and slot.is_idle()
+                and not (retry_after and retry_after.waiting))
 
     def _workers(self) -> list[str]:
         """Every worker of this crawl that has not ended normally, dead ones included."""

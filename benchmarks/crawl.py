@@ -2,8 +2,11 @@
 
     python -m benchmarks.crawl [--articles 5000]
 
-A proxy on 127.0.0.1 serves a made-up people.cn (crawler/synthetic.py). Both runs are real `scrapy crawl` processes through the proxy, as a user runs them; pages per
-second and peak RSS come from each run's stats.
+nginx on 127.0.0.1, in its own process, serves a made-up people.cn (crawler/synthetic.py)
+from files written beforehand (benchmarks/nginx_site.py; `apt-get install -y nginx`). Both
+runs are real `scrapy crawl` processes with nginx as their http proxy, as a user runs them,
+and follow the same links, so they fetch the same pages; pages per second and peak RSS
+come from each run's stats.
 """
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from benchmarks.nginx_site import NginxSite
 from crawler.fixtureproxy import FixtureProxy
 from crawler.synthetic import LISTS, SyntheticSite
 
@@ -23,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FAST = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS=16", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16"]
 
 
-def run(args: list[str], proxy: FixtureProxy, workdir: Path) -> dict:
+def run(args: list[str], proxy: FixtureProxy | NginxSite, workdir: Path) -> dict:
     log = workdir / f"{args[0]}.log"
     env = {**os.environ, **proxy.proxy_env()}
     settings = [*FAST, "-s", f"DEDUP_STORE_PATH={workdir / (args[0] + '.sqlite')}", "-s", "LOG_LEVEL=INFO",
@@ -46,16 +50,24 @@ def local_site(doc: str, articles: int) -> tuple[int, FixtureProxy, Path]:
 
 
 def main() -> None:
-    articles, proxy, workdir = local_site(__doc__, 5000)
-    noop = run(["runspider", str(ROOT / "benchmarks" / "noop_spider.py")], proxy, workdir)
-    full = run(["crawl", "people", "-O", str(workdir / "out.jsonl")], proxy, workdir)
-    proxy.shutdown()
-    print(f"site: {articles} articles, {LISTS} list pages, served from {proxy.url}")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=5000)
+    articles = parser.parse_args().articles
+    workdir = Path(tempfile.mkdtemp(prefix="bench-"))
+    server = NginxSite(SyntheticSite(articles), workdir)
+    try:
+        noop = run(["runspider", str(ROOT / "benchmarks" / "noop_spider.py")], server, workdir)
+        full = run(["crawl", "people", "-O", str(workdir / "out.jsonl")], server, workdir)
+    finally:
+        server.shutdown()
+    print(f"site: {articles} articles, {LISTS} list pages, served by nginx at {server.url}")
     print(f"{'run':22s} {'pages':>6s} {'items':>6s} {'seconds':>8s} {'pages/s':>8s} {'peak RSS MB':>12s}")
     for name, stats in (("no-op spider", noop), ("full pipeline (people)", full)):
         rate = stats["response_received_count"] / stats["elapsed_time_seconds"]
         print(f"{name:22s} {stats['response_received_count']:6.0f} {stats['item_scraped_count']:6.0f} "
               f"{stats['elapsed_time_seconds']:8.1f} {rate:8.1f} {stats['memusage/max'] / 2**20:12.0f}")
+    if noop["response_received_count"] != full["response_received_count"]:
+        print("WARNING: the two runs fetched different numbers of pages")
     ratio = (full["response_received_count"] / full["elapsed_time_seconds"]) / (
         noop["response_received_count"] / noop["elapsed_time_seconds"])
     print(f"full / no-op pages per second: {ratio:.2f}")

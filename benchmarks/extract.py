@@ -12,7 +12,6 @@ site never seen), and peak memory.
 from __future__ import annotations
 
 import argparse
-import json
 import resource
 import statistics
 import time
@@ -21,26 +20,20 @@ from pathlib import Path
 
 from lxml import html as lxml_html
 
+from crawler.evaluation import load_corpus
 from crawler.extract import ExtractOptions, NotArticle, extract
 from crawler.extract.decode import decode_html
+from crawler.fixtureproxy import load_fixtures
 from crawler.systems import NO_PROFILES, readability_system, trafilatura_system
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def pages(corpus: Path) -> list[tuple[str, str, bytes]]:
-    """(category, url, bytes) for every page."""
-    found = []
-    for gold_path in sorted(corpus.glob("*/*.gold.json")):
-        gold = json.loads(gold_path.read_text("utf-8"))
-        page = gold_path.with_name(gold_path.name.replace(".gold.json", ".html"))
-        url = gold.get("url") or f"http://unknown.invalid/{gold_path.parent.name}/{page.name}"
-        found.append((gold_path.parent.name, url, page.read_bytes()))
-    if not found:
-        for meta_path in sorted((ROOT / "fixtures").glob("*/*/meta.json")):
-            meta = json.loads(meta_path.read_text("utf-8"))
-            found.append((meta_path.parent.parent.name, meta["url"], (meta_path.parent / "page.html").read_bytes()))
-    return found
+    """(category, url, bytes) for every page: the gold corpus as `scrapy evaluate` reads
+    it, else the fixtures as the fixture proxy serves them."""
+    found = [(page.category, page.url, page.path.read_bytes()) for page in load_corpus(corpus)]
+    return found or [(f.folder.parent.name, f.url, f.body) for f in load_fixtures()]
 
 
 def ours(body: bytes, url: str, options: ExtractOptions = ExtractOptions()) -> str:

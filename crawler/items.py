@@ -5,12 +5,6 @@ from dataclasses import dataclass, field
 
 
 @dataclass
-class Image:
-    url: str
-    caption: str | None = None
-
-
-@dataclass
 class Article:
     """An article record. itemadapter handles dataclasses, so pipelines and feed
     exports treat it like any Scrapy item.

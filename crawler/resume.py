@@ -51,6 +51,21 @@ BATCH_SECONDS = 1.0   # and at most this long uncommitted, as soon as the next s
 
 
 class Journal:
+    """EXTENSIONS entry (with JOBDIR): built before the scheduler and the middlewares,
+    which find it with `crawler.get_extension` (journal_for)."""
+
+    @classmethod
+    def from_crawler(cls, crawler) -> "Journal":
+        folder = job_dir(crawler.settings)
+        if not folder or not crawler.settings.getbool("RESUME_JOURNAL_ENABLED", True):
+            raise NotConfigured
+        journal = cls(crawler, Path(folder))
+        crawler.signals.connect(journal.scheduled, signal=signals.request_scheduled)
+        crawler.signals.connect(journal.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(journal.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(journal.redirect_dropped, signal=signals.request_dropped)
+        return journal
+
     def __init__(self, crawler, folder: Path) -> None:
         self.crawler = crawler
         self.fingerprinter = crawler.request_fingerprinter
@@ -66,6 +81,7 @@ class Journal:
         self.db.execute("INSERT INTO running VALUES (?)", (time.time(),))
         self.db.commit()
         self.seen = {fingerprint for (fingerprint,) in self.db.execute("SELECT fingerprint FROM requests")}
+        self.unclean = False  # set by lost()
         self.uncommitted, self.committed_at = 0, time.monotonic()
         if self.killed:
             # Built before the scheduler opens its queue, so this is never a queue in use.
@@ -128,23 +144,23 @@ class Journal:
             unaccounted = self.db.execute("UPDATE requests SET done = 1 WHERE done = 0").rowcount
             if unaccounted:
                 self.crawler.stats.set_value("resume/unaccounted", unaccounted)
-        self.db.execute("DELETE FROM running")
+        if not self.unclean:
+            self.db.execute("DELETE FROM running")
         self.commit()  # left open: a page's last count may still land in this reactor turn
+
+    def lost(self) -> None:
+        """Pages are neither finished nor in Scrapy's queue at this close (retries waiting
+        for their Retry-After): the next run resumes as after a kill, scheduling again
+        every page not finished."""
+        self.unclean = True
+        self.db.execute("DELETE FROM running")
+        self.db.execute("INSERT INTO running VALUES (?)", (time.time(),))
+        self.commit()
 
 
 def journal_for(crawler) -> Journal | None:
-    """The crawler's journal, opened once; None without JOBDIR or with RESUME_JOURNAL_ENABLED off."""
-    folder = job_dir(crawler.settings)
-    if not folder or not crawler.settings.getbool("RESUME_JOURNAL_ENABLED", True):
-        return None
-    journal = getattr(crawler, "_resume_journal", None)
-    if journal is None:
-        journal = crawler._resume_journal = Journal(crawler, Path(folder))
-        crawler.signals.connect(journal.scheduled, signal=signals.request_scheduled)
-        crawler.signals.connect(journal.spider_opened, signal=signals.spider_opened)
-        crawler.signals.connect(journal.spider_closed, signal=signals.spider_closed)
-        crawler.signals.connect(journal.redirect_dropped, signal=signals.request_dropped)
-    return journal
+    """The crawler's journal; None without JOBDIR or with RESUME_JOURNAL_ENABLED off."""
+    return crawler.get_extension(Journal)
 
 
 class JournalDupeFilter(RFPDupeFilter):

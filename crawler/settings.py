@@ -75,9 +75,15 @@ DEDUP_NEAR_JACCARD = 0.45             # MinHash Jaccard of 2-gram shingles that 
 DEDUP_NEAR_CONTAINMENT = 0.85         # ... or this much of the shorter text contained in the other
 DEDUP_NEAR_MIN_SHINGLES = 150         # containment counts only for texts at least this long
 
+EXTENSIONS = {
+    "crawler.drift.DriftMonitor": 500,  # template drift: see DRIFT_* below
+    # Owns the dedup store that SeenUrlMiddleware and DedupPipeline share, and closes it.
+    "crawler.dedup.runtime.DedupStoreExtension": 100,
+    # The JOBDIR journal shared by the dupefilter and both resume middlewares (crawler/resume.py).
+    "crawler.resume.Journal": 100,
+}
 # Template drift (crawler/drift.py): warn when a profile fails on more than this share of
 # its article pages (at least DRIFT_MIN_PAGES of them); DRIFT_FAIL makes `scrapy crawl` exit 2.
-EXTENSIONS = {"crawler.drift.DriftMonitor": 500}
 DRIFT_WARN_RATE = 0.3
 DRIFT_MIN_PAGES = 10
 DRIFT_FAIL = False

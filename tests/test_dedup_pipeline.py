@@ -1,21 +1,33 @@
 import json
 import random
+import sqlite3
+import time
 
 import pytest
-from scrapy import Spider
-from scrapy.exceptions import DropItem
+from scrapy import Request, Spider, signals
+from scrapy.exceptions import DropItem, IgnoreRequest, NotConfigured
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 
 from benchmarks.dedup import TEMPLATED_REPOSTS
 from benchmarks.templated import TEMPLATES, documents
+from crawler.dedup import pipeline as pipeline_module
+from crawler.dedup.middleware import SeenUrlMiddleware
 from crawler.dedup.pipeline import DedupPipeline
+from crawler.dedup.runtime import DedupStoreExtension
+from crawler.dedup.urls import seen_since
 from crawler.items import Article
 from tests.test_dedup_fingerprint import ARTICLE, OTHER
 
 
+def dedup_crawler(tmp_path, **settings):
+    """A crawler with the dedup store extension (the project's EXTENSIONS has it)."""
+    return get_crawler(Spider, {"DEDUP_STORE_PATH": str(tmp_path / "d.sqlite"),
+                                "EXTENSIONS": {DedupStoreExtension: 0}, **settings})
+
+
 def _pipeline(tmp_path, **settings):
-    crawler = get_crawler(Spider, {"DEDUP_STORE_PATH": str(tmp_path / "d.sqlite"), **settings})
+    crawler = dedup_crawler(tmp_path, **settings)
     return build_from_crawler(DedupPipeline, crawler), crawler.stats
 
 
@@ -86,3 +98,48 @@ def test_templated_documents_are_new_and_their_reposts_are_not(kind, tmp_path):
             item = pipeline.process_item(_article(f"http://other.cn/{name}/{i}.html", repost(content, rng)))
             assert item.duplicate_of == f"http://gov.cn/{i}.html", name
     assert stats.get_value("dedup/kept/near") == 30 * len(TEMPLATED_REPOSTS)
+def test_the_feeds_are_read_back_only_when_a_killed_run_left_pending_rows(tmp_path, monkeypatch):
+    read = []
+    monkeypatch.setattr(pipeline_module, "urls_in_every_feed", lambda feeds: read.append(feeds) or set())
+    feeds = {str(tmp_path / "out.jsonl"): {"format": "jsonlines"}}
+    clean, _ = _pipeline(tmp_path, FEEDS=feeds)
+    assert read == []  # an empty store: nothing to settle
+    clean.process_item(_article("http://a.cn/1.html", ARTICLE))  # pending: then killed
+    clean.store.close()
+    _pipeline(tmp_path, FEEDS=feeds)
+    assert len(read) == 1
+
+
+def test_one_store_shared_by_middleware_and_pipeline_and_closed_when_the_engine_stops(tmp_path):
+    crawler = dedup_crawler(tmp_path)
+    store = crawler.get_extension(DedupStoreExtension).store
+    assert build_from_crawler(DedupPipeline, crawler).store is store
+    assert build_from_crawler(SeenUrlMiddleware, crawler).store is store
+    store.url_seen("//a.cn/1.html")  # open
+    crawler.signals.send_catch_log(signals.engine_stopped)
+    with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+        store.url_seen("//a.cn/1.html")
+
+
+def test_without_the_extension_dedup_is_not_configured(tmp_path):
+    crawler = get_crawler(Spider, {"DEDUP_STORE_PATH": str(tmp_path / "d.sqlite")})
+    with pytest.raises(NotConfigured, match="DedupStoreExtension"):
+        build_from_crawler(DedupPipeline, crawler)
+
+
+@pytest.mark.parametrize("days", [0, -1])
+def test_a_ttl_of_zero_or_below_means_forever_for_the_pipeline_and_the_middleware(tmp_path, days):
+    crawler = dedup_crawler(tmp_path, DEDUP_URL_TTL_DAYS=days)
+    pipeline, middleware = build_from_crawler(DedupPipeline, crawler), build_from_crawler(SeenUrlMiddleware, crawler)
+    pipeline.process_item(_article("http://a.cn/1.html", ARTICLE))
+    pipeline.store.commit_pending()
+    with pytest.raises(DropItem, match="url"):
+        pipeline.process_item(_article("http://a.cn/1.html", OTHER))
+    crawler.spider = Spider("s")
+    crawler.spider.is_article_url = lambda url: True
+    with pytest.raises(IgnoreRequest, match="already emitted"):
+        middleware.process_request(Request("https://a.cn/1.html"))
+
+
+def test_a_positive_ttl_counts_back_from_now():
+    assert seen_since(1) == pytest.approx(time.time() - 86400, abs=60)

@@ -147,22 +147,6 @@ def test_for_url(registry, url, names):
     assert [p.name for p in registry.for_url(url)] == names
 
 
-@pytest.mark.parametrize("site,name", [
-    case("by-name", "city_x", "city_x"),
-    case("by-site", "municipal:cityx", "city_x"),
-    case("by-site-suffix", "cityx", "city_x"),
-    case("bundled", "people", "people"),
-])
-def test_for_site(registry, site, name):
-    assert registry.for_site(site).name == name
-
-
-@pytest.mark.parametrize("site", [case("unknown", "nowhere"), case("abstract", "shelved")])
-def test_for_site_unknown_raises(registry, site):
-    with pytest.raises(KeyError):
-        registry.for_site(site)
-
-
 # --- crawler.extract.page ---------------------------------------------------------
 
 URL = "http://www.example.com/a/b/1.html"

@@ -6,14 +6,13 @@ import io
 import json
 
 import pytest
-from scrapy import Spider
 from scrapy.utils.misc import build_from_crawler
-from scrapy.utils.test import get_crawler
 
 from crawler.dedup.pipeline import DedupPipeline
 from crawler.feeds import FeedFailed, FeedLedger, ReportingStorage, SafeFileFeedStorage, safe_uri
 from crawler.items import Article
 from tests.test_dedup_fingerprint import ARTICLE, OTHER
+from tests.test_dedup_pipeline import dedup_crawler
 
 
 class _Remote:
@@ -74,7 +73,7 @@ def _article(url, content=ARTICLE):
 
 
 def _crawler(tmp_path, feeds):
-    return get_crawler(Spider, {"DEDUP_STORE_PATH": str(tmp_path / "d.sqlite"), "FEEDS": feeds})
+    return dedup_crawler(tmp_path, FEEDS=feeds)
 
 
 def _storage(crawler, cls, uri):
@@ -219,13 +218,13 @@ def test_the_pipeline_keeps_what_every_feed_stored_and_forgets_the_rest(tmp_path
     asyncio.run(storage.store(file))
     pipeline.forget_unstored()
     assert crawler.stats.get_value("dedup/unstored") == 1
-    again = build_from_crawler(DedupPipeline, get_crawler(Spider, {"DEDUP_STORE_PATH": str(tmp_path / "d.sqlite")}))
+    again = build_from_crawler(DedupPipeline, dedup_crawler(tmp_path))
     assert again.store.url_seen("//a.cn/1.html") and not again.store.url_seen("//b.cn/2.html")
 
 
 def test_a_killed_run_counts_only_articles_in_every_feed(tmp_path):
     local, remote = tmp_path / "a.jsonl", "ftp://u:p@127.0.0.1:9/x.jsonl"
-    killed = build_from_crawler(DedupPipeline, get_crawler(Spider, {"DEDUP_STORE_PATH": str(tmp_path / "d.sqlite")}))
+    killed = build_from_crawler(DedupPipeline, dedup_crawler(tmp_path))
     killed.process_item(_article("http://a.cn/1.html"))
     local.write_text(json.dumps({"url": "http://a.cn/1.html"}) + "\n")
     killed.store.close()  # killed before the FTP feed was sent

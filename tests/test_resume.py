@@ -4,10 +4,13 @@ import json
 from collections import Counter
 
 import pytest
+from scrapy import Spider
+from scrapy.utils.test import get_crawler
 
 from crawler.faults import Fault
 from crawler.feeds import trim_partial_line
 from crawler.fixtureproxy import FixtureProxy
+from crawler.resume import Journal
 from crawler.robustness import resume_drill
 from crawler.synthetic import SyntheticSite
 from tests.conftest import run_scrapy
@@ -74,3 +77,17 @@ def test_trim_partial_line(tmp_path):
     path.write_bytes(b'{"half')
     trim_partial_line(path)
     assert path.read_bytes() == b""
+
+
+def test_a_close_with_retries_still_waiting_resumes_as_after_a_kill(tmp_path):
+    """Retries waiting for their Retry-After are in no queue at a clean stop: the journal
+    then makes the next run schedule again every unfinished page, as after a kill."""
+    settings = {"JOBDIR": str(tmp_path / "job"), "EXTENSIONS": {Journal: 0}}
+    journal = get_crawler(Spider, settings).get_extension(Journal)
+    assert not journal.killed
+    journal.lost()
+    journal.spider_closed(None, "shutdown")
+    assert get_crawler(Spider, settings).get_extension(Journal).killed
+    clean = get_crawler(Spider, settings).get_extension(Journal)
+    clean.spider_closed(None, "shutdown")
+    assert not get_crawler(Spider, settings).get_extension(Journal).killed

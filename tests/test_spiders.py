@@ -3,7 +3,10 @@ fixture proxy on 127.0.0.1 that answers the sites' real URLs from fixtures/."""
 import json
 
 import pytest
+from scrapy.http import HtmlResponse
+from scrapy.utils.test import get_crawler
 
+from crawler.spiders.people import PeopleSpider
 from tests.conftest import fixture_pages, fixture_urls, run_scrapy
 
 CRAWLS = {
@@ -47,9 +50,21 @@ def test_generic_spider_runs_the_fallback(fixture_proxy, tmp_path):
 
 
 def test_limit_bounds_the_crawl(fixture_proxy, tmp_path):
-    _, items, stderr = _crawl(["people", "-a", "limit=2"], fixture_proxy, tmp_path)
-    assert len(items) == 2
-    assert "'finish_reason': 'limit'" in stderr
+    # One download at a time: Scrapy's CloseSpider lets the requests in flight finish.
+    _, items, stderr = _crawl(["people", "-a", "limit=2"], fixture_proxy, tmp_path, "-s", "CONCURRENT_REQUESTS=1")
+    assert 2 <= len(items) <= 3 < len(fixture_urls("people", "article"))
+    assert "'finish_reason': 'closespider_itemcount'" in stderr
+
+
+def test_limit_counts_articles_after_dedup(fixture_proxy, tmp_path):
+    _, first, _ = _crawl(["people"], fixture_proxy, tmp_path)
+    # The same store, the seen-URL middleware off: every article is extracted again and
+    # dropped by the pipeline; none of them counts, so the crawl runs to its end.
+    _, again, stderr = _crawl(["people", "-a", "limit=1"], fixture_proxy, tmp_path, "-s",
+                              'DOWNLOADER_MIDDLEWARES={"crawler.dedup.middleware.SeenUrlMiddleware": null}')
+    assert again == []
+    assert f"'dedup/dropped/url': {len(first)}" in stderr
+    assert "'finish_reason': 'finished'" in stderr
 
 
 def test_stats_say_how_items_were_extracted(fixture_proxy, tmp_path):
@@ -104,3 +119,13 @@ def test_generic_spider_allows_private_addresses_when_told(tmp_path):
         server.shutdown()
     assert result.returncode == 0, result.stderr[-2000:]
     assert [json.loads(line)["url"] for line in out.read_text("utf-8").splitlines()] == [url]
+
+
+def test_link_extractors_are_built_once_per_pattern_set():
+    spider = PeopleSpider.from_crawler(get_crawler(PeopleSpider))
+    pages = [(json.loads((f / "meta.json").read_text("utf-8"))["url"], (f / "page.html").read_bytes())
+             for f in fixture_pages() if f.parent.name == "people"]
+    links = [link for _ in range(2) for url, body in pages
+             for link in spider.follow_links(HtmlResponse(url, body=body), is_article=url in fixture_urls("people", "article"))]
+    assert links  # the pages were followed
+    assert len(spider.link_extractors) == 2  # article links; article and list links

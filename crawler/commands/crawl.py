@@ -24,21 +24,21 @@ class Command(ScrapyCrawl):
       `feed/failed`, crawler/feeds.py), else 2 when DRIFT_FAIL is set and a site profile
       failed on more of its pages than DRIFT_WARN_RATE allows."""
 
-    def _create_crawler(self, spidercls):
-        crawler = super()._create_crawler(spidercls)
-        self.crawlers = [*getattr(self, "crawlers", []), crawler]
-        return crawler
-
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        if len(args) == 1:  # Scrapy's run() refuses the other counts
-            self.check_spider(args[0], opts.spargs)
-        super().run(args, opts)
-        if self.exitcode:
+        if len(args) != 1:
+            super().run(args, opts)  # Scrapy's usage errors for the other counts
             return
-        stats = [c.stats for c in getattr(self, "crawlers", [])]
-        if any(s.get_value("feed/failed") for s in stats):
+        self.check_spider(args[0], opts.spargs)
+        # Scrapy's run(), with the crawler made through the public create_crawler so that
+        # its stats can be read once the crawl is over.
+        crawler = self.crawler_process.create_crawler(args[0])
+        self.crawler_process.crawl(crawler, **opts.spargs)
+        self.crawler_process.start()
+        if self.crawler_process.bootstrap_failed:
+            self.exitcode = 1
+        elif crawler.stats.get_value("feed/failed"):
             self.exitcode = FEED_FAILED_EXIT_CODE
-        elif any(s.get_value("drift/failed") for s in stats):
+        elif crawler.stats.get_value("drift/failed"):
             self.exitcode = DRIFT_EXIT_CODE
 
     def check_spider(self, name: str, spargs: dict[str, str]) -> None:

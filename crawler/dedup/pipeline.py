@@ -4,7 +4,6 @@ near text puts other identifiers in the same places (another document of one tem
 from __future__ import annotations
 
 import logging
-import time
 
 from itemadapter import ItemAdapter
 from scrapy import signals
@@ -14,16 +13,16 @@ from ..feeds import FeedLedger, urls_in_every_feed
 from .fingerprint import Fingerprint, distinct_documents
 from .runtime import store_for
 from .store import Stored
-from .urls import url_key
+from .urls import seen_since, url_key
 
 logger = logging.getLogger(__name__)
 
 
 class DedupPipeline:
     def __init__(self, store, stats, keep: bool, jaccard: float, containment: float, min_shingles: int,
-                 ttl_seconds: float | None = None) -> None:
+                 ttl_days: float = 0) -> None:
         self.store = store
-        self.ttl = ttl_seconds
+        self.ttl_days = ttl_days
         self.stats = stats
         self.keep = keep
         self.jaccard = jaccard
@@ -41,12 +40,13 @@ class DedupPipeline:
             jaccard=settings.getfloat("DEDUP_NEAR_JACCARD", 0.45),
             containment=settings.getfloat("DEDUP_NEAR_CONTAINMENT", 0.85),
             min_shingles=settings.getint("DEDUP_NEAR_MIN_SHINGLES", 150),
-            ttl_seconds=settings.getfloat("DEDUP_URL_TTL_DAYS", 30) * 86400 or None,
+            ttl_days=settings.getfloat("DEDUP_URL_TTL_DAYS", 30),
         )
-        # Before any feed is opened (and an -O feed truncated): settle a killed run's rows.
+        # Before any feed is opened (and an -O feed truncated): settle a killed run's rows,
+        # reading the feed files back only when there are some.
         feeds = settings.getdict("FEEDS")
-        kept, dropped = pipeline.store.settle_pending(urls_in_every_feed(feeds))
-        if kept or dropped:
+        if pipeline.store.has_pending():
+            kept, dropped = pipeline.store.settle_pending(urls_in_every_feed(feeds))
             logger.info("dedup store: %d pending articles confirmed in the feeds, %d forgotten", kept, dropped)
         if not feeds:  # the items go wherever the project's own pipelines send them
             crawler.signals.connect(pipeline.commit, signal=signals.spider_closed)
@@ -91,7 +91,7 @@ class DedupPipeline:
         raise DropItem(f"duplicate ({reason}) of {earlier}")
 
     def _match(self, keys: set[str], fingerprint: Fingerprint) -> tuple[str | None, str | None]:
-        newer_than = time.time() - self.ttl if self.ttl else None
+        newer_than = seen_since(self.ttl_days)
         for key in keys:
             earlier = self.store.url_seen(key, newer_than)
             if earlier:

@@ -1,21 +1,42 @@
 """One dedup store per crawler, shared by the seen-URL middleware and the pipeline."""
 from __future__ import annotations
 
-import time
-
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
 from scrapy.utils.misc import build_from_crawler, load_object
 
 from .store import DedupStore
-from .urls import url_key
+from .urls import seen_since, url_key
+
+
+class DedupStoreExtension:
+    """EXTENSIONS entry that owns the crawler's DEDUP_STORE: built once (extensions are
+    built before every middleware and pipeline), found with `crawler.get_extension`, and
+    closed at engine_stopped, after every spider_closed handler (the pipeline's commit,
+    the feeds' settling) has run."""
+
+    def __init__(self, store: DedupStore) -> None:
+        self.store = store
+
+    @classmethod
+    def from_crawler(cls, crawler) -> "DedupStoreExtension":
+        if not crawler.settings.getbool("DEDUP_ENABLED", True):
+            raise NotConfigured
+        store_class = load_object(crawler.settings.get("DEDUP_STORE", "crawler.dedup.store.SQLiteStore"))
+        extension = cls(build_from_crawler(store_class, crawler))
+        crawler.signals.connect(extension.close, signal=signals.engine_stopped)
+        return extension
+
+    def close(self) -> None:
+        self.store.close()
 
 
 def store_for(crawler) -> DedupStore:
-    """DEDUP_STORE, built once per crawler through its from_crawler."""
-    store = getattr(crawler, "_dedup_store", None)
-    if store is None:
-        store = build_from_crawler(load_object(crawler.settings.get("DEDUP_STORE", "crawler.dedup.store.SQLiteStore")), crawler)
-        crawler._dedup_store = store
-    return store
+    """The crawler's dedup store; NotConfigured when the extension is not enabled."""
+    extension = crawler.get_extension(DedupStoreExtension)
+    if extension is None:
+        raise NotConfigured("dedup needs crawler.dedup.runtime.DedupStoreExtension in EXTENSIONS")
+    return extension.store
 
 
 def url_emitted(crawler, url: str) -> str | None:
@@ -23,5 +44,4 @@ def url_emitted(crawler, url: str) -> str | None:
     None if it was not (or dedup is off)."""
     if not crawler.settings.getbool("DEDUP_ENABLED", True):
         return None
-    days = crawler.settings.getfloat("DEDUP_URL_TTL_DAYS", 30)
-    return store_for(crawler).url_seen(url_key(url), time.time() - days * 86400 if days > 0 else None)
+    return store_for(crawler).url_seen(url_key(url), seen_since(crawler.settings.getfloat("DEDUP_URL_TTL_DAYS", 30)))

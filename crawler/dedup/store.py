@@ -43,6 +43,7 @@ class DedupStore(Protocol):
     def add(self, key: str, url: str, fingerprint: Fingerprint) -> None: ...
     def commit_pending(self, urls: Iterable[str] | None = None) -> int: ...
     def settle_pending(self, written_urls: set[str]) -> tuple[int, int]: ...
+    def has_pending(self) -> bool: ...
     def close(self) -> None: ...
 
 
@@ -165,8 +166,9 @@ class SQLiteStore:
         self.db.commit()
         return len(kept), len(dropped)
 
-    def count(self) -> int:
-        return self.db.execute("SELECT COUNT(*) FROM articles WHERE pending = 0").fetchone()[0]
+    def has_pending(self) -> bool:
+        """Rows a killed run left pending (read through the partial index)."""
+        return self.db.execute("SELECT 1 FROM articles WHERE pending = 1 LIMIT 1").fetchone() is not None
 
     def close(self) -> None:
         self.db.close()

@@ -6,6 +6,7 @@ known mobile hosts mapped onto their desktop twins.
 """
 from __future__ import annotations
 
+import time
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
@@ -44,3 +45,9 @@ def url_key(url: str) -> str:
     port = f":{parts.port}" if parts.port and parts.port not in (80, 443) else ""
     query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)])
     return urlunsplit(("", host + port, parts.path or "/", query, ""))
+
+
+def seen_since(ttl_days: float) -> float | None:
+    """The oldest emission time that still makes a URL seen, for DEDUP_URL_TTL_DAYS:
+    None (any time) when it is 0 or negative, "forever"."""
+    return time.time() - ttl_days * 86400 if ttl_days > 0 else None

@@ -21,14 +21,16 @@ import time
 import uuid
 
 from scrapy import Request, signals
+from scrapy.utils.request import request_from_dict
 from scrapy_redis.queue import FifoQueue, LifoQueue, PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
+from ..retryafter import RetryAfterMiddleware
 from .inflight import page_handled
 
-# request.meta key: the in-flight hash field of a popped page (SHA-1 of its queue entry).
-# A retry carries it along in its copied meta; so may a spider's own links, hence the URL check.
+# request.meta key: (the in-flight hash field of a popped page, SHA-1 of its queue entry; its URL).
+# A retry carries it along in its copied meta; so may a spider's own links, hence the URL.
 INFLIGHT = "redis_inflight"
 
 _PUSH = {
@@ -74,7 +76,6 @@ class RecoveringScheduler(Scheduler):
         scheduler.flush_on_finish = settings.getbool("REDIS_FLUSH_ON_FINISH", True)
         scheduler.idle_since = None
         scheduler.last_recovery = 0.0
-        scheduler.taken = {}  # in-flight field -> URL, for what this worker popped
         crawler.signals.connect(scheduler._stop_heartbeat, signal=signals.spider_closed)
         crawler.signals.connect(scheduler.done, signal=page_handled)
         return scheduler
@@ -100,8 +101,13 @@ class RecoveringScheduler(Scheduler):
 
     def _tick(self) -> None:
         self._beat()
-        if self._locally_idle() and (len(self.queue) or self.server.exists(self._key("start_urls"))):
-            self._wake_engine()
+        if not self._locally_idle():
+            return
+        # Nothing of this worker's is in progress: what its hash still holds (pages that
+        # failed, were redirected or filtered) is finished too.
+        self.server.delete(self._key("inflight", self.worker))
+        if len(self.queue) or self.server.exists(self._key("start_urls")) or self._dead_workers():
+            self._wake_engine()  # next_request takes the start URLs and recovers the dead's pages
 
     def _wake_engine(self) -> None:
         # Scrapy's engine polls an idle scheduler every 5 s; work another worker queued
@@ -135,10 +141,10 @@ class RecoveringScheduler(Scheduler):
         known = getattr(self.df, "known", set())
         queued = fingerprint not in known and bool(self.scripts.enqueue(
             keys=[self.df.key, self.queue.key],
-            args=[fingerprint, self.queue._encode_request(request), -request.priority]))
+            args=[fingerprint, self._encode(request), -request.priority]))
         if fingerprint:
             known.add(fingerprint)
-        if self.taken.get(request.meta.get(INFLIGHT)) == request.url:
+        if request.meta.get(INFLIGHT, (None, None))[1] == request.url:
             # A retry of a page this worker took: safe in the shared queue again.
             self.done(request)
         if not queued:
@@ -158,25 +164,31 @@ class RecoveringScheduler(Scheduler):
         data = self.scripts.pop(keys=[self.queue.key, self._key("inflight", self.worker)])
         if data is None:
             return None
-        request = self.queue._decode_request(data)
-        request.meta[INFLIGHT] = hashlib.sha1(data).hexdigest()
-        self.taken[request.meta[INFLIGHT]] = request.url
+        request = self._decode(data)
+        request.meta[INFLIGHT] = (hashlib.sha1(data).hexdigest(), request.url)
         self.stats.inc_value("scheduler/dequeued/redis")
         return request
 
+    # scrapy-redis's queues encode with request.to_dict and their public `serializer`;
+    # the same here, for the entries the Lua scripts push and pop.
+    def _encode(self, request: Request) -> bytes:
+        return self.queue.serializer.dumps(request.to_dict(spider=self.spider))
+
+    def _decode(self, data: bytes) -> Request:
+        return request_from_dict(self.queue.serializer.loads(data), spider=self.spider)
+
     def done(self, request: Request, **kwargs) -> None:
-        if self.taken.pop(request.meta.get(INFLIGHT), None) is not None:
-            self.server.hdel(self._key("inflight", self.worker), request.meta[INFLIGHT])
+        """The page is handled: its entry leaves this worker's in-flight hash (the one
+        record of what it took; a field it does not hold is a no-op)."""
+        taken = request.meta.get(INFLIGHT)
+        if taken:
+            self.server.hdel(self._key("inflight", self.worker), taken[0])
 
     def has_pending_requests(self) -> bool:
+        """A query: the work it sees (start URLs, dead workers' pages) next_request takes."""
         if super().has_pending_requests():
             return True
-        if self._locally_idle():
-            # Nothing of this worker's is in progress: what its hash still holds (pages
-            # that failed, were redirected or filtered) is finished too.
-            self.server.delete(self._key("inflight", self.worker))
-            self.taken.clear()
-        if self.server.exists(self._key("start_urls")) or self._recover() or self._others_busy():
+        if self.server.exists(self._key("start_urls")) or self._dead_workers() or self._others_busy():
             self.idle_since = None
             return True
         # Linger when idle: a worker that is starting may yet fill the queue.
@@ -186,12 +198,21 @@ class RecoveringScheduler(Scheduler):
 
     def _locally_idle(self) -> bool:
         engine = self.crawler.engine
+        # engine.spider_is_idle() would ask this scheduler too; the scraper's slot is the
+        # public attribute it reads for "nothing in the pipelines".
         slot = engine.scraper.slot if engine is not None else None
-        return slot is not None and not engine.downloader.active and slot.is_idle()
+        # A retry waiting for its Retry-After is this worker's too: its page stays in flight.
+        retry_after = self.crawler.get_downloader_middleware(RetryAfterMiddleware) if engine is not None else None
+        return (slot is not None and not engine.downloader.active and slot.is_idle()
+                and not (retry_after and retry_after.waiting))
 
     def _workers(self) -> list[str]:
         """Every worker of this crawl that has not ended normally, dead ones included."""
         return [w.decode() for w in self.server.smembers(self._key("workers"))]
+
+    def _dead_workers(self) -> list[str]:
+        """Workers whose heartbeat expired: their in-flight pages are to be re-queued."""
+        return [w for w in self._workers() if w != self.worker and not self.server.exists(self._key("worker", w))]
 
     def _live_workers(self) -> list[str]:
         return [w for w in self._workers() if w != self.worker and self.server.exists(self._key("worker", w))]
@@ -216,9 +237,7 @@ class RecoveringScheduler(Scheduler):
             return 0
         self.last_recovery = now
         recovered: list[str] = []
-        for worker in self._workers():
-            if worker == self.worker or self.server.exists(self._key("worker", worker)):
-                continue
+        for worker in self._dead_workers():
             recovered += self._requeue(worker)
             self.server.srem(self._key("workers"), worker)
         if recovered:
@@ -231,7 +250,7 @@ class RecoveringScheduler(Scheduler):
     def _requeue(self, worker: str) -> list[str]:
         """Put a worker's in-flight pages back on the shared queue; return their URLs."""
         key = self._key("inflight", worker)
-        requests = [self.queue._decode_request(encoded) for encoded in self.server.hvals(key)]
+        requests = [self._decode(encoded) for encoded in self.server.hvals(key)]
         for request in requests:
             # Already in the seen-filter: only dont_filter gets it queued again.
             self.queue.push(request.replace(dont_filter=True))

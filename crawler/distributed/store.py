@@ -90,5 +90,8 @@ class RedisStore:
         self.pending.clear()
         return 0, dropped
 
+    def has_pending(self) -> bool:
+        return bool(self.pending)
+
     def close(self) -> None:
         self.server.close()

@@ -268,12 +268,6 @@ class Registry:
         ranked = [(host_rank(p.hosts, name, port), p) for p in self.concrete()]
         return [p for rank, p in sorted((r for r in ranked if r[0]), key=lambda r: r[0], reverse=True)]
 
-    def for_site(self, site: str) -> SiteProfile:
-        for profile in self.concrete():
-            if profile.name == site or profile.site == site or profile.site.endswith(":" + site):
-                return profile
-        raise KeyError(site)
-
 
 _DEFAULT: Registry | None = None
 

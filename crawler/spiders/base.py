@@ -8,7 +8,7 @@ from typing import Any, AsyncIterator, ClassVar, Iterable
 from urllib.parse import urlsplit
 
 import scrapy
-from scrapy.exceptions import CloseSpider, UsageError
+from scrapy.exceptions import UsageError
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 
@@ -34,10 +34,11 @@ SCRAPY_ARGUMENTS = frozenset({
 class ArticleSpider(MultiPage, scrapy.Spider):
     """Starts from list pages, emits articles, follows article and list links.
 
-    Arguments: ``-a limit=N`` stops after N articles; ``-a since=2024-05-01`` (or ``2d``,
-    ``12h``) neither fetches nor emits what is known to be older. Any argument that is
-    neither the spider's own (`arguments`) nor Scrapy's (SCRAPY_ARGUMENTS) is a UsageError:
-    a typo must not run an unbounded crawl.
+    Arguments: ``-a limit=N`` stops after N articles, counted after dedup: an alias of
+    CLOSESPIDER_ITEMCOUNT=N (a ``-s`` on the command line wins); ``-a since=2024-05-01``
+    (or ``2d``, ``12h``) neither fetches nor emits what is known to be older. Any argument
+    that is neither the spider's own (`arguments`) nor Scrapy's (SCRAPY_ARGUMENTS) is a
+    UsageError: a typo must not run an unbounded crawl.
 
     Incremental: a page's article links already emitted (the dedup store) or dated before
     `since` are not followed, and a list page none of whose article links is new is not
@@ -63,12 +64,16 @@ class ArticleSpider(MultiPage, scrapy.Spider):
         super().__init__(*args, **kwargs)
         self.limit = positive_int("limit", limit) if limit is not None else None
         self.window = Window(parse_since(since) if since is not None else None)
-        self.emitted = 0
         self._seen: dict[str, bool] = {}  # url_key -> emitted in an earlier run, looked up once a run
+        self.link_extractors: dict[tuple[str, ...], LinkExtractor] = {}
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
         spider = super().from_crawler(crawler, *args, **kwargs)
+        if spider.limit is not None:
+            # Settings are still open here (Crawler.crawl freezes them after building the
+            # spider); Scrapy's CloseSpider counts item_scraped, i.e. what the pipelines passed.
+            crawler.settings.set("CLOSESPIDER_ITEMCOUNT", spider.limit, priority="spider")
         spider.registry = Registry.load(*crawler.settings.getlist("EXTRACT_PROFILE_DIRS"))
         spider.options = ExtractOptions(
             script=crawler.settings.get("EXTRACT_SCRIPT", "t2s"),
@@ -108,8 +113,6 @@ class ArticleSpider(MultiPage, scrapy.Spider):
         return self.start_request(url)
 
     def parse(self, response: Response, **kwargs: Any) -> Iterable[Any]:
-        if self.limit is not None and self.emitted >= self.limit:
-            return  # responses still in flight when the limit was reached
         body = self.document(response)
         if body is not None:
             yield from self.follow_entries(response, body)
@@ -130,10 +133,7 @@ class ArticleSpider(MultiPage, scrapy.Spider):
             self.logger.debug("Published %s, before the window: %s", item.published_at, response.url)
             return
         if item is not None:
-            self.emitted += 1  # start_chain takes it back while later pages are fetched
             yield from self.start_chain(response, item)
-        if self.limit is not None and self.emitted >= self.limit:
-            raise CloseSpider("limit")
         if isinstance(response, TextResponse):
             yield from self.follow_links(response, is_article=item is not None)
 
@@ -208,14 +208,14 @@ class ArticleSpider(MultiPage, scrapy.Spider):
         return any(profile.is_article_url(url) for profile in self.profiles)
 
     def follow_links(self, response: TextResponse, is_article: bool) -> Iterable[scrapy.Request]:
-        articles = links_of(response, [p.pattern for profile in self.profiles for p in profile.article_urls], self.link_hosts)
+        articles = self.links_of(response, [p.pattern for profile in self.profiles for p in profile.article_urls], self.link_hosts)
         new = self.new_links(articles, link_dates(response) if self.window.since else {})
         yield from (response.follow(url, callback=self.parse) for url in new)
         if is_article:
             return
         exhausted = bool(articles) and not new  # everything it links is old: so are its next pages
         stopped, known = False, set(articles)
-        for url in links_of(response, [p.pattern for profile in self.profiles for p in profile.list_urls], self.link_hosts):
+        for url in self.links_of(response, [p.pattern for profile in self.profiles for p in profile.list_urls], self.link_hosts):
             if url in known:
                 continue
             if exhausted and is_next_page(response.url, url):
@@ -228,7 +228,7 @@ class ArticleSpider(MultiPage, scrapy.Spider):
     def requests_for_links(self, response: TextResponse, patterns: list[str], hosts: list[str]) -> Iterable[scrapy.Request]:
         """Requests for the page's new article links that match `patterns`, on `hosts` (all
         hosts when empty)."""
-        for url in self.new_links(links_of(response, patterns, hosts), {}):
+        for url in self.new_links(self.links_of(response, patterns, hosts), {}):
             yield response.follow(url, callback=self.parse)
 
     def new_links(self, urls: list[str], dates: dict[str, str | None]) -> list[str]:
@@ -259,15 +259,21 @@ class ArticleSpider(MultiPage, scrapy.Spider):
                 self.crawler.stats.inc_value("dedup/url/skipped")
         return self._seen[key]
 
+    def links_of(self, response: TextResponse, patterns: list[str], hosts: list[str]) -> list[str]:
+        """The page's link URLs that match `patterns`, on `hosts` (all hosts when empty). Not
+        LinkExtractor's allow_domains: it compares the whole host:port with each domain, so a
+        bare host would never match a link that names a port."""
+        if not patterns:
+            return []
+        links = self.link_extractor(tuple(patterns)).extract_links(response)
+        return [link.url for link in links if not hosts or on_hosts(link.url, hosts)]
 
-def links_of(response: TextResponse, patterns: list[str], hosts: list[str]) -> list[str]:
-    """The page's link URLs that match `patterns`, on `hosts` (all hosts when empty). Not
-    LinkExtractor's allow_domains: it compares the whole host:port with each domain, so a
-    bare host would never match a link that names a port."""
-    if not patterns:
-        return []
-    links = LinkExtractor(allow=patterns, unique=True).extract_links(response)
-    return [link.url for link in links if not hosts or on_hosts(link.url, hosts)]
+    def link_extractor(self, patterns: tuple[str, ...]) -> LinkExtractor:
+        """One LinkExtractor per pattern set (a spider has two or three), built on first use:
+        it compiles its patterns, which is work to do once, not on every page."""
+        if patterns not in self.link_extractors:
+            self.link_extractors[patterns] = LinkExtractor(allow=patterns, unique=True)
+        return self.link_extractors[patterns]
 
 
 def positive_int(name: str, value: str | int) -> int:

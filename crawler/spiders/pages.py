@@ -22,7 +22,6 @@ from typing import Any, Iterable
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
-from scrapy.exceptions import CloseSpider
 from scrapy.http import Response, TextResponse
 
 from ..extract import NotArticle, attachments, extract
@@ -100,7 +99,6 @@ class MultiPage:
         if following is None:
             yield article
         else:
-            self.emitted -= 1  # `limit` counts it when its last page emits it
             yield self._page_request(following, article, 0)
 
     def _page_request(self, url: str, article: Article, current: int) -> scrapy.Request:
@@ -112,8 +110,6 @@ class MultiPage:
                               meta={"dont_dedup": True, "depth_reset": True})
 
     def parse_page(self, response: Response, article: Article, current: int) -> Iterable[Any]:
-        if self.limit is not None and self.emitted >= self.limit:
-            return  # a chain still running when the limit was reached
         number = page_number(article.url, response.url) or current + 1
         more = self.article_part(response)
         if more is None:
@@ -150,10 +146,7 @@ class MultiPage:
     def _emit(self, article: Article) -> Iterable[Article]:
         self.crawler.stats.inc_value("pages/articles")
         self.crawler.stats.inc_value("pages/merged", article.pages - 1)
-        self.emitted += 1
         yield article
-        if self.limit is not None and self.emitted >= self.limit:
-            raise CloseSpider("limit")
 
     def _missing(self, article: Article, url: str, why: str) -> None:
         article.pages_missing.append(url)

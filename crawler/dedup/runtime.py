@@ -42,6 +42,7 @@ def store_for(crawler) -> DedupStore:
 def url_emitted(crawler, url: str) -> str | None:
     """The URL an article at `url` was emitted as less than DEDUP_URL_TTL_DAYS ago (0: ever),
     None if it was not (or dedup is off)."""
-    if not crawler.settings.getbool("DEDUP_ENABLED", True):
+    extension = crawler.get_extension(DedupStoreExtension) if crawler.settings.getbool("DEDUP_ENABLED", True) else None
+    if extension is None:  # dedup off, or its store not enabled (DedupPipeline says so at start)
         return None
-    return store_for(crawler).url_seen(url_key(url), seen_since(crawler.settings.getfloat("DEDUP_URL_TTL_DAYS", 30)))
+    return extension.store.url_seen(url_key(url), seen_since(crawler.settings.getfloat("DEDUP_URL_TTL_DAYS", 30)))

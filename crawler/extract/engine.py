@@ -32,10 +32,8 @@ from .page import _TITLE_SPLIT, NotArticle, Page
 from .profiles import Registry, SiteProfile, default_registry
 from .trace import Note, Trace
 
-GLOBAL_NOISE = (
-    "script", "style", "noscript", "iframe", "form", "button", "input", "select", "textarea",
-    "nav", "footer", "aside",
-)
+# (script, style and noscript never reach here: dom.parse strips them from every tree.)
+GLOBAL_NOISE = ("iframe", "form", "button", "input", "select", "textarea", "nav", "footer", "aside")
 # Byline markup that blogs and CMS themes share (hAtom / WordPress / schema.org).
 GENERIC_PUBLISHED = (
     "//time[contains(@class, 'publish') or contains(@class, 'entry-date') or @itemprop='datePublished' or @pubdate]/@datetime",

@@ -113,3 +113,8 @@ def test_explain_fetches_a_url_through_scrapy(tmp_path, fixture_server):
 def test_explain_usage_errors(tmp_path):
     result = run_scrapy(["explain", str(tmp_path / "missing.html")])
     assert result.returncode == 2 and "cannot read" in result.stderr
+    # A URL that answers nothing: said, and a failing exit code, not an empty report.
+    result = run_scrapy(["explain", "http://127.0.0.1:9/page.html",  # the discard port: nothing listens "-o", str(tmp_path / "r.html"),
+                         "-s", "RETRY_ENABLED=False"])
+    assert result.returncode == 1 and "no report written" in result.stderr
+    assert not (tmp_path / "r.html").exists()

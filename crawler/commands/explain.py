@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from scrapy.commands import ScrapyCommand
@@ -46,7 +47,11 @@ class Command(FetchCommand):
         self._output = Path(opts.output)
         target = args[0]
         if is_url(target) and target.startswith(("http://", "https://")):
+            self._written = False
             super().run([target], opts)  # the report is written by _print_response
+            if not self._written:
+                print(f"no response from {target}: no report written (see the log above)", file=sys.stderr)
+                self.exitcode = 1
             return
         path = Path(target)
         try:
@@ -60,6 +65,7 @@ class Command(FetchCommand):
 
     def _write(self, body: bytes, url: str) -> None:
         self._output.write_text(explain(body, url, self._options), encoding="utf-8")
+        self._written = True
         print(f"report written to {self._output}")
 
 

@@ -14,7 +14,7 @@ from tests.conftest import run_scrapy
 
 def test_crawl_through_faults_emits_every_fetchable_article(tmp_path):
     drill, log = fault_drill(tmp_path)
-    assert (drill.crashes, drill.lost, drill.duplicates) == (0, 0, 0)
+    assert (drill.crashes, drill.lost, drill.duplicates) == (0, 0, 0), drill.notes
     assert {spec["kind"] for spec in FAULTS.values()} == set(KINDS)
     stats = log[log.rfind("Dumping Scrapy stats"):]
     for key in ("'retry/count'", "'retry/max_reached'", "'retry/reason_count/retry_after_429': 1",

@@ -30,11 +30,10 @@ from .fallback import (
 from .noise import clean_blocks, drop_elements
 from .page import _TITLE_SPLIT, NotArticle, Page
 from .profiles import Registry, SiteProfile, default_registry
+from .trace import Note, Trace
 
-GLOBAL_NOISE = (
-    "script", "style", "noscript", "iframe", "form", "button", "input", "select", "textarea",
-    "nav", "footer", "aside",
-)
+# (script, style and noscript never reach here: dom.parse strips them from every tree.)
+GLOBAL_NOISE = ("iframe", "form", "button", "input", "select", "textarea", "nav", "footer", "aside")
 # Byline markup that blogs and CMS themes share (hAtom / WordPress / schema.org).
 GENERIC_PUBLISHED = (
     "//time[contains(@class, 'publish') or contains(@class, 'entry-date') or @itemprop='datePublished' or @pubdate]/@datetime",
@@ -65,39 +64,60 @@ class Draft:
     own_headline: bool = True      # fallback only: the page heads the body with its own headline
     attachments: list = field(default_factory=list)
     document: dict = field(default_factory=dict)
+    notes: list[Note] | None = None  # only when tracing: what was dropped and decided, and why
 
 
 def extract(body: bytes, url: str, *, content_type: str | None = None,
-            options: ExtractOptions = ExtractOptions()) -> Article:
-    """The article on the page, or NotArticle with the reason."""
+            options: ExtractOptions = ExtractOptions(), trace: Trace | None = None) -> Article:
+    """The article on the page, or NotArticle with the reason. A `trace` is filled with
+    the stages tried and every drop and decision of the winning draft (`scrapy explain`)."""
+    try:
+        return _bounded(body, url, content_type, options, trace)
+    except NotArticle as exc:
+        if trace is not None:
+            trace.rejected = (exc.reason, exc.detail)
+        raise
+
+
+def _bounded(body: bytes, url: str, content_type: str | None, options: ExtractOptions,
+             trace: Trace | None) -> Article:
     if len(body) > options.max_bytes:
         raise NotArticle("too_large", f"{len(body)} bytes, more than {options.max_bytes}")
     try:
-        return _extract(body, url, content_type, options)
+        return _extract(body, url, content_type, options, trace)
     except RecursionError:
         # Markup nested thousands deep (a broken or hostile page): the tree walks give up.
         raise NotArticle("too_deep", "elements nested too deep to walk") from None
 
 
-def _extract(body: bytes, url: str, content_type: str | None, options: ExtractOptions) -> Article:
+def _extract(body: bytes, url: str, content_type: str | None, options: ExtractOptions,
+             trace: Trace | None) -> Article:
     page = Page.load(body, url, content_type)
     if page.looks_like_error_page():
         raise NotArticle("error_page", page.html_title())
     registry = options.registry or default_registry()
     failures = []
     for profile in _candidate_profiles(page, registry):  # lazy: markers only if URLs fail
-        draft = _with_profile(page, profile)
+        draft = _with_profile(page, profile, trace is not None)
         problem = _validate(draft, options)
         if problem is None:
-            return _finish(page, draft, options)
+            return _finish(page, draft, options, trace)
         failures.append(f"{profile.name}: {problem}")
+        if trace is not None:
+            trace.attempts.append((profile.name, problem[1]))
+            trace.notes = draft.notes
     if any(p.is_list_url(url) for p in registry.for_url(url)):
         raise NotArticle("list_page", "URL is a known list page")
-    draft = _with_fallback(page)
+    notes = None
+    if trace is not None:
+        notes = trace.notes = []  # the fallback's own, kept when it rejects the page
+    draft = _with_fallback(page, notes)
+    if trace is not None:
+        trace.notes = draft.notes
     problem = _validate(draft, options) or _headless(draft)
     if problem:
         raise NotArticle(problem[0], "; ".join(failures + [problem[1]]))
-    return _finish(page, draft, options)
+    return _finish(page, draft, options, trace)
 
 
 def _candidate_profiles(page: Page, registry: Registry) -> Iterator[SiteProfile]:
@@ -112,7 +132,7 @@ def _candidate_profiles(page: Page, registry: Registry) -> Iterator[SiteProfile]
             yield profile
 
 
-def _with_profile(page: Page, profile: SiteProfile) -> Draft:
+def _with_profile(page: Page, profile: SiteProfile, tracing: bool = False) -> Draft:
     title, title_element = fields.first_text(page, profile.title)
     if title:
         title = _strip_suffixes(title, profile)
@@ -121,39 +141,46 @@ def _with_profile(page: Page, profile: SiteProfile) -> Draft:
         title = title or page.title_from_head()
     infos = fields.info_texts(page, profile, title_element)
     published, raw = fields.published(page, profile, infos)
+    draft = Draft(profile.name, profile.site, title, [], published, raw, notes=[] if tracing else None)
     container = None
     for selector in profile.body:
         matches = page.select(selector)
         if matches:
             container = copy.deepcopy(matches[0])
+            if tracing:
+                draft.notes.append(Note("decision", "body", (f"body selector {selector!r} of profile {profile.name}",)))
             break
-    draft = Draft(profile.name, profile.site, title, [], published, raw)
     draft.source, draft.author, draft.editor = fields.credits(page, profile, infos, title_element)
     draft.attachments = attachments.in_blocks(page, profile.attachments)
     draft.document = disclosure.read(page, profile.disclosure)
     if container is not None:
-        drop_elements(container, GLOBAL_NOISE + profile.noise, draft.fired)
+        drop_elements(container, GLOBAL_NOISE + profile.noise, draft.fired, draft.notes)
         _clean_into(draft, container, page.url)
     return draft
 
 
-def _with_fallback(page: Page) -> Draft:
+def _with_fallback(page: Page, notes: list[Note] | None = None) -> Draft:
     """The story the page's own headline introduces, or NotArticle when the page's main
-    block is a list of links to other pages."""
+    block is a list of links to other pages. With `notes`, say what was hidden and how
+    the main block was found."""
     title, headline = _fallback_headline(page)
-    revealed = settle_visibility(page.root)
+    revealed = settle_visibility(page.root, notes)
     scores = prose_scores(page.root)
     leaf, anchored, pointing = _anchor(page, scores, headline)
     if anchored is None:
         densest = densest_container(scores)
         pointing = _pointing(densest, page.url) if densest is not None else 0.0
+    if notes is not None:
+        notes.extend(_main_block_notes(headline, leaf, anchored, pointing))
     if pointing >= LINK_LIST_SHARE:
         # The page's main block (the one the headline opens, else the densest prose) is a
         # list of links. Decided before readability runs: index pages are the largest
         # pages of a crawl. Read in the page itself, where the links are: readability
         # strips linked headlines from what it returns.
         raise NotArticle("list_page", f"{pointing:.0%} of the main block's text points to other pages")
-    draft = _body(page, _fallback_fields(page, title, headline), scores, leaf, anchored)
+    fields_only = _fallback_fields(page, title, headline)
+    fields_only.notes = notes
+    draft = _body(page, fields_only, scores, leaf, anchored)
     if revealed:
         draft.fired["fallback:revealed-hidden"] += revealed
     draft.own_headline = headline is not None and _own_headline(page, headline)
@@ -173,6 +200,24 @@ def _anchor(page: Page, scores: dict, headline: etree._Element | None) -> tuple:
         # anchors nothing, and proves nothing either.
         return None, None, None
     return leaf, anchored, pointing
+
+
+def _main_block_notes(headline, leaf, anchored, pointing: float) -> list[Note]:
+    """The headline anchor and the link-density decision, as a user reads them."""
+    notes = []
+    if headline is None:
+        notes.append(Note("decision", "headline-anchor", ("no headline that <title> repeats: the densest prose is the main block",)))
+    elif anchored is None:
+        notes.append(Note("decision", "headline-anchor", (
+            f"headline <{headline.tag}> {dom.text_of(headline)[:60]!r} anchors nothing (no prose after it, or only a box of links)",)))
+    else:
+        notes.append(Note("decision", "headline-anchor", (
+            f"headline <{headline.tag}> {dom.text_of(headline)[:60]!r} opens the prose {dom.text_of(leaf)[:40]!r}"
+            f" in <{anchored.tag} class={anchored.get('class') or ''!r} id={anchored.get('id') or ''!r}>",)))
+    verdict = "a list page" if pointing >= LINK_LIST_SHARE else "not a list page"
+    notes.append(Note("decision", "link-density", (
+        f"{pointing:.0%} of the main block's text points to other pages: {verdict} (the line is {LINK_LIST_SHARE:.0%})",)))
+    return notes
 
 
 def _body(page: Page, fields_only: Draft, scores: dict, leaf, anchored) -> Draft:
@@ -266,8 +311,9 @@ def _fallback_fields(page: Page, title: str | None, title_element: etree._Elemen
 
 
 def _cleaned(fields_only: Draft, container, base_url: str) -> Draft:
-    draft = dataclasses.replace(fields_only, blocks=[], fired=Counter())
-    drop_elements(container, GLOBAL_NOISE, draft.fired)
+    notes = None if fields_only.notes is None else list(fields_only.notes)  # each candidate its own
+    draft = dataclasses.replace(fields_only, blocks=[], fired=Counter(), notes=notes)
+    drop_elements(container, GLOBAL_NOISE, draft.fired, draft.notes)
     _clean_into(draft, container, base_url)
     return draft
 
@@ -290,7 +336,7 @@ def _element_with_text(root: etree._Element, text: str) -> etree._Element | None
 def _clean_into(draft: Draft, container: etree._Element, base_url: str) -> None:
     draft.attachments = attachments.merged(attachments.in_body(container, base_url), draft.attachments)
     disclosure.drop_block(container, draft.fired)
-    cleaned = clean_blocks(dom.blocks_of(container, base_url), draft.fired, draft.title)
+    cleaned = clean_blocks(dom.blocks_of(container, base_url), draft.fired, draft.title, draft.notes)
     draft.blocks = cleaned.blocks
     draft.editor = draft.editor or cleaned.captured.get("editor")
     draft.author = draft.author or cleaned.captured.get("author") or bylines.body_author(
@@ -335,7 +381,9 @@ def _headless(draft: Draft) -> tuple[str, str] | None:
     return None
 
 
-def _finish(page: Page, draft: Draft, options: ExtractOptions) -> Article:
+def _finish(page: Page, draft: Draft, options: ExtractOptions, trace: Trace | None = None) -> Article:
+    if trace is not None:
+        trace.stage, trace.notes, trace.kept = draft.extractor, draft.notes, list(draft.blocks)
     convert = options.script == "t2s"
     draft.source, draft.author, draft.editor = fields.remaining(
         page, draft.title, draft.source, draft.author, draft.editor)

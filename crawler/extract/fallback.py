@@ -11,6 +11,7 @@ from readability import Document
 from . import dom
 from .noise import matching_rule
 from .page import NotArticle, Page
+from .trace import Note, element_note
 
 logging.getLogger("readability.readability").setLevel(logging.WARNING)
 
@@ -37,18 +38,21 @@ _LEAF_BLOCKS = ("p", "div", "td", "li", "section", "article", "span", "font")
 _SCRIPT_HIDDEN = re.compile(r"(?:^|;)\s*(?:visibility\s*:\s*hidden|opacity\s*:\s*0(?:\.0*)?)\s*(?=;|$)", re.I)
 
 
-def settle_visibility(root: html.HtmlElement) -> int:
+def settle_visibility(root: html.HtmlElement, notes: list[Note] | None = None) -> int:
     """Show what scripts would show, drop what stays hidden; how many elements were shown.
 
     Inline visibility:hidden / opacity:0 is removed (readability would drop the element);
     elements with the `hidden` attribute or display:none are dropped, as readability does,
-    before any block is scored."""
+    before any block is scored. With `notes`, say what each drop removed."""
     shown = 0
     for element in list(root.iter()):
         if not isinstance(element.tag, str) or element.getparent() is None:
             continue
         style = element.get("style") or ""
         if element.get("hidden") is not None or _DISPLAY_NONE.search(style):
+            if notes is not None:
+                why = "hidden attribute" if element.get("hidden") is not None else "display:none"
+                notes.append(element_note("hidden", why, element))
             element.drop_tree()
         elif _SCRIPT_HIDDEN.search(style):
             element.set("style", _SCRIPT_HIDDEN.sub("", style))

@@ -16,6 +16,7 @@ from lxml import etree
 from . import bylines
 from .chinese import to_simplified
 from .dom import Block, select, text_of
+from .trace import Note, element_note
 
 # Class / id words that mark widgets and blocks around articles, matched as whole
 # words of the attribute so that e.g. "content" never matches "nav".
@@ -33,11 +34,15 @@ _NOISE_ATTR = re.compile(
 )
 
 
-def drop_elements(container: etree._Element, selectors: tuple[str, ...], fired: Counter) -> None:
-    """Remove profile noise and generic widgets under `container` (never the container)."""
+def drop_elements(container: etree._Element, selectors: tuple[str, ...], fired: Counter,
+                  notes: list[Note] | None = None) -> None:
+    """Remove profile noise and generic widgets under `container` (never the container);
+    with `notes`, say what each drop removed."""
     for selector in selectors:
         for element in select(container, selector):
             if element is not container and element.getparent() is not None:
+                if notes is not None:
+                    notes.append(element_note("element", selector, element))
                 _drop(element)
                 fired[f"element:{selector}"] += 1
     total = None
@@ -51,6 +56,8 @@ def drop_elements(container: etree._Element, selectors: tuple[str, ...], fired: 
         total = total if total is not None else len(text_of(container))
         if total and len(text_of(element)) > total / 2:
             continue
+        if notes is not None:
+            notes.append(element_note("element", f"widget-class ({attrs})", element))
         _drop(element)
         fired["element:widget-class"] += 1
 
@@ -162,11 +169,13 @@ class Cleaned:
     fired: Counter = field(default_factory=Counter)
 
 
-def clean_blocks(blocks: list[Block], fired: Counter | None = None, title: str | None = None) -> Cleaned:
-    """Drop noise lines; move 责编 / 来源 / byline lines into fields; cut at recommendation headings."""
+def clean_blocks(blocks: list[Block], fired: Counter | None = None, title: str | None = None,
+                 notes: list[Note] | None = None) -> Cleaned:
+    """Drop noise lines; move 责编 / 来源 / byline lines into fields; cut at recommendation
+    headings. With `notes`, say which rule dropped each line."""
     result = Cleaned([], fired=fired if fired is not None else Counter())
     alts = {b.text for b in blocks if b.kind == "img" and len(b.text) >= 8}
-    blocks = _drop_split_title(blocks, title, result.fired)
+    blocks = _drop_split_title(blocks, title, result.fired, notes)
     for index, block in enumerate(blocks):
         if block.kind == "img":
             result.blocks.append(block)
@@ -175,17 +184,23 @@ def clean_blocks(blocks: list[Block], fired: Counter | None = None, title: str |
         structural = _structural_noise(block, set() if follows_image else alts, title)
         if structural:
             result.fired[f"line:{structural}"] += 1
+            if notes is not None:
+                notes.append(Note("line", structural, (block.text,)))
             continue
         rule = matching_rule(block.text)
         if rule is None:
             result.blocks.append(block)
             continue
         result.fired[f"line:{rule.name}"] += 1
+        if notes is not None:
+            notes.append(Note("line", rule.name, (block.text,)))
         if rule.capture and rule.value and rule.capture not in result.captured:
             value = rule.value(block.text)
             if value:
                 result.captured[rule.capture] = value
         if rule.cut_rest and _ends_article(result.blocks, blocks[index + 1:]):
+            if notes is not None:
+                notes.append(Note("cut", rule.name, tuple(b.text for b in blocks[index + 1:] if b.kind != "img")))
             break
     return result
 
@@ -194,7 +209,8 @@ def _compact(text: str) -> str:
     return re.sub(r"[\W_]+", "", text)
 
 
-def _drop_split_title(blocks: list[Block], title: str | None, fired: Counter) -> list[Block]:
+def _drop_split_title(blocks: list[Block], title: str | None, fired: Counter,
+                      notes: list[Note] | None) -> list[Block]:
     """Remove the headline printed again inside the body, broken over several lines."""
     target = _compact(title or "")
     if len(target) < 8:
@@ -207,6 +223,8 @@ def _drop_split_title(blocks: list[Block], title: str | None, fired: Counter) ->
                 break
             if joined == target and end > start:
                 fired["line:title-repeat"] += end - start + 1
+                if notes is not None:
+                    notes.append(Note("line", "title-repeat", tuple(b.text for b in blocks[start:end + 1])))
                 return blocks[:start] + blocks[end + 1:]
     return blocks
 

@@ -2,7 +2,7 @@
 
     python -m benchmarks.crawl [--articles 5000]
 
-nginx on 127.0.0.1, in its own process, serves a made-up people.cn (crawler/synthetic.py)
+nginx on 127.0.0.1, in its own process, serves a made-up people.cn (testbench/synthetic.py)
 from files written beforehand (benchmarks/nginx_site.py; `apt-get install -y nginx`). Both
 runs are real `scrapy crawl` processes with nginx as their http proxy, as a user runs them,
 and follow the same links, so they fetch the same pages; pages per second and peak RSS
@@ -19,8 +19,8 @@ import tempfile
 from pathlib import Path
 
 from benchmarks.nginx_site import NginxSite
-from crawler.fixtureproxy import FixtureProxy
-from crawler.synthetic import LISTS, SyntheticSite
+from testbench.fixtureproxy import FixtureProxy
+from testbench.synthetic import LISTS, SyntheticSite
 
 ROOT = Path(__file__).resolve().parent.parent
 # The local site needs no politeness: the benchmarks measure the crawler, not the throttle.

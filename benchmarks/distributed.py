@@ -2,7 +2,7 @@
 
     python -m benchmarks.distributed [--articles 3000]
 
-A proxy on 127.0.0.1 serves a made-up people.cn (crawler/synthetic.py); a real
+A proxy on 127.0.0.1 serves a made-up people.cn (testbench/synthetic.py); a real
 redis-server is started on a free port. Every run is `scrapy crawl people` as a user runs
 it. Pages per second are counted at the site: pages served over the time from the first
 to the last, so start-up and the idle wait before closing are left out of every run alike.
@@ -18,9 +18,9 @@ from pathlib import Path
 import redis
 
 from benchmarks.crawl import FAST, local_site
-from crawler.fixtureproxy import FixtureProxy
-from crawler.localservers import redis_server
-from crawler.synthetic import LISTS
+from testbench.fixtureproxy import FixtureProxy
+from testbench.localservers import redis_server
+from testbench.synthetic import LISTS
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -23,7 +23,7 @@ from lxml import html as lxml_html
 from crawler.evaluation import load_corpus
 from crawler.extract import ExtractOptions, NotArticle, extract
 from crawler.extract.decode import decode_html
-from crawler.fixtureproxy import load_fixtures
+from testbench.fixtureproxy import load_fixtures
 from crawler.systems import NO_PROFILES, readability_system, trafilatura_system
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -2,7 +2,7 @@
 
     python -m benchmarks.incremental [--days 30] [--backlog 30]
 
-A proxy on 127.0.0.1 serves the made-up site of crawler/growingsite.py (about 13 new
+A proxy on 127.0.0.1 serves the made-up site of testbench/growingsite.py (about 13 new
 articles a day over five sections: paginated lists, a list printing dates, a slow list, an
 RSS feed, a news sitemap under a sitemap index) as it stands on simulated day d. Each day is
 one real `scrapy crawl municipal -a site=growing -a since=<the last run's day>` with the
@@ -24,8 +24,8 @@ import tempfile
 from pathlib import Path
 
 from benchmarks.crawl import FAST, ROOT
-from crawler.fixtureproxy import FixtureProxy
-from crawler.growingsite import GrowingSite
+from testbench.fixtureproxy import FixtureProxy
+from testbench.growingsite import GrowingSite
 
 
 def crawl_day(site: GrowingSite, proxy: FixtureProxy, workdir: Path, since: str) -> list[str]:

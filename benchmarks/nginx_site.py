@@ -13,7 +13,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from crawler.synthetic import SyntheticSite
+from testbench.synthetic import SyntheticSite
 
 CONFIG = """daemon off;
 worker_processes 1;

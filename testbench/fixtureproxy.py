@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures"
+from . import FIXTURES_DIR
 
 
 @dataclass(frozen=True)
@@ -169,7 +169,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.requested.append(url)
         self.server.served_at.append(time.monotonic())
         if hasattr(fixture, "serve"):
-            fixture.serve(self, send_body)  # a page that misbehaves on purpose (crawler/faults.py)
+            fixture.serve(self, send_body)  # a page that misbehaves on purpose (testbench/faults.py)
             return
         if fixture is None:
             body, status, content_type = b"<html><body>404 Not Found</body></html>", 404, "text/html"

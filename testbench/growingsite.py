@@ -1,6 +1,6 @@
 """A made-up news site that grows every day, for the incremental crawl tests and benchmark.
 
-Served through the fixture proxy (crawler/fixtureproxy.py) as www.growing-news.cn, as it
+Served through the fixture proxy (testbench/fixtureproxy.py) as www.growing-news.cn, as it
 stands on simulated day `site.day` (day 0 is DAY0; days before it are the backlog). Its
 sections, each a different way for a crawler to learn what is new:
 
@@ -14,7 +14,7 @@ sections, each a different way for a crawler to learn what is new:
   sitemaps (lastmod), both listed by a sitemap index.
 
 Every page carries Last-Modified and an ETag and answers If-None-Match / If-Modified-Since
-with 304 when unchanged. The articles use the people.cn template (crawler/synthetic.py).
+with 304 when unchanged. The articles use the people.cn template (testbench/synthetic.py).
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from datetime import date, datetime, timedelta, timezone
 from email.utils import format_datetime, parsedate_to_datetime
 from functools import cached_property
 
-from .extract.dates import CHINA
+from crawler.extract.dates import CHINA
 from .synthetic import TEMPLATE, article_page
 
 HOST = "www.growing-news.cn"

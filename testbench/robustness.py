@@ -1,8 +1,8 @@
 """The robustness drills: bad pages, a faulty site, and a crawl killed and resumed.
 
 Each drill returns its figures; `scrapy robustness` prints them, the tests assert them.
-Pages are made from the people.cn fixtures and crawler/synthetic.py; servers are the
-fixture proxy on 127.0.0.1 (with crawler/faults.py for the faulty site).
+Pages are made from the people.cn fixtures and testbench/synthetic.py; servers are the
+fixture proxy on 127.0.0.1 (with testbench/faults.py for the faulty site).
 """
 from __future__ import annotations
 
@@ -19,10 +19,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .extract import NotArticle, extract
+from crawler.extract import NotArticle, extract
+from . import FIXTURES_DIR, ROOT
 from .faults import Fault, gzip_bomb
-from .fixtureproxy import FIXTURES_DIR, FixtureProxy
-from .synthetic import ROOT, SyntheticSite
+from .fixtureproxy import FixtureProxy
+from .synthetic import SyntheticSite
 
 ARTICLE_URL = "http://politics.people.com.cn/n1/2024/0612/c1001-{}.html"
 

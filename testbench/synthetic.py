@@ -9,10 +9,10 @@ from __future__ import annotations
 import random
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-TEMPLATE = ROOT / "fixtures" / "people" / "politics_n1" / "page.html"
+from . import FIXTURES_DIR
+
+TEMPLATE = FIXTURES_DIR / "people" / "politics_n1" / "page.html"
 LISTS = 100
 
 

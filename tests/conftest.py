@@ -34,7 +34,7 @@ def fixture_id(folder: Path) -> str:
 
 @pytest.fixture(scope="session")
 def fixture_proxy():
-    from crawler import fixtureproxy
+    from testbench import fixtureproxy
 
     proxy = fixtureproxy.start(FIXTURES)
     yield proxy
@@ -51,7 +51,7 @@ def run_scrapy(args: list[str], env_extra: dict[str, str] | None = None, timeout
 @pytest.fixture(scope="session")
 def redis_server_url():
     """A real redis-server on 127.0.0.1 for the whole session; skipped only if it is not installed."""
-    from crawler.localservers import ServerMissing, redis_server
+    from testbench.localservers import ServerMissing, redis_server
 
     try:
         with redis_server() as url:

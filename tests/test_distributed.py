@@ -14,8 +14,8 @@ import redis
 from scrapy.settings import Settings
 
 from crawler.distributed.addon import RedisAddon
-from crawler.fixtureproxy import FixtureProxy
-from crawler.synthetic import SyntheticSite
+from testbench.fixtureproxy import FixtureProxy
+from testbench.synthetic import SyntheticSite
 from tests.conftest import ROOT, fixture_pages, fixture_url, fixture_urls, run_scrapy
 
 ARTICLES = 300

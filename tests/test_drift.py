@@ -1,7 +1,7 @@
 """A site that changed its template: the fallback carries it, and the crawl says so."""
 import json
 
-from crawler.fixtureproxy import FixtureProxy, FixtureSite, load_fixtures
+from testbench.fixtureproxy import FixtureProxy, FixtureSite, load_fixtures
 from tests.conftest import FIXTURES, fixture_urls, run_scrapy
 
 PEOPLE_ARTICLES = len(fixture_urls("people", "article"))

@@ -4,11 +4,11 @@ import json
 
 import pytest
 
-from crawler.faults import KINDS, Fault
-from crawler.fixtureproxy import FixtureProxy
+from testbench.faults import KINDS, Fault
+from testbench.fixtureproxy import FixtureProxy
 from crawler.retryafter import retry_after_seconds
-from crawler.robustness import FAULTS, fault_drill
-from crawler.synthetic import SyntheticSite
+from testbench.robustness import FAULTS, fault_drill
+from testbench.synthetic import SyntheticSite
 from tests.conftest import run_scrapy
 
 

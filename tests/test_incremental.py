@@ -2,7 +2,7 @@
 not paginated past old links, unchanged list pages revalidated with a 304.
 
 The crawl tests are real `scrapy crawl` runs through the fixture proxy against the
-growing site of crawler/growingsite.py, as it stands on one simulated day."""
+growing site of testbench/growingsite.py, as it stands on one simulated day."""
 from __future__ import annotations
 
 import gzip
@@ -19,8 +19,8 @@ from scrapy.settings import Settings
 
 from crawler.extract.dates import CHINA
 from crawler.extract.profiles import ProfileError, Registry
-from crawler.fixtureproxy import FixtureProxy
-from crawler.growingsite import BASE, GrowingSite
+from testbench.fixtureproxy import FixtureProxy
+from testbench.growingsite import BASE, GrowingSite
 from crawler.incremental import (REVALIDATE, RevalidatePolicy, Window, document_body, document_kind, feed_entries,
                                  is_next_page, link_dates, parse_since, sitemap_entries)
 from tests.conftest import run_scrapy

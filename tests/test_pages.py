@@ -13,7 +13,7 @@ from scrapy.http import HtmlResponse
 
 from crawler.dedup.urls import url_key
 from crawler.extract import extract
-from crawler.fixtureproxy import FixtureProxy, FixtureSite, load_fixtures
+from testbench.fixtureproxy import FixtureProxy, FixtureSite, load_fixtures
 from crawler.spiders.pages import first_page_url, later_page_of, next_page, page_number
 
 from tests.conftest import FIXTURES, ROOT, fixture_pages, fixture_url, run_scrapy

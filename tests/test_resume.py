@@ -7,12 +7,12 @@ import pytest
 from scrapy import Spider
 from scrapy.utils.test import get_crawler
 
-from crawler.faults import Fault
+from testbench.faults import Fault
 from crawler.feeds import trim_partial_line
-from crawler.fixtureproxy import FixtureProxy
+from testbench.fixtureproxy import FixtureProxy
 from crawler.resume import Journal
-from crawler.robustness import resume_drill
-from crawler.synthetic import SyntheticSite
+from testbench.robustness import resume_drill
+from testbench.synthetic import SyntheticSite
 from tests.conftest import run_scrapy
 
 RETRY_TIMES = 1

@@ -5,9 +5,9 @@ import re
 import pytest
 
 from crawler.extract import NotArticle, extract
-from crawler.fixtureproxy import FixtureProxy
-from crawler.robustness import ARTICLE_URL as URL
-from crawler.robustness import bad_input_drill, bad_pages
+from testbench.fixtureproxy import FixtureProxy
+from testbench.robustness import ARTICLE_URL as URL
+from testbench.robustness import bad_input_drill, bad_pages
 from tests.conftest import FIXTURES, run_scrapy
 
 BAD_PAGES = bad_pages()

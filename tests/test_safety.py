@@ -29,8 +29,8 @@ from scrapy.utils.test import get_crawler
 from twisted.internet import defer
 from twisted.internet.error import DNSLookupError
 
-from crawler.faults import _send
-from crawler.fixtureproxy import FixtureProxy, HostCertificates
+from testbench.faults import _send
+from testbench.fixtureproxy import FixtureProxy, HostCertificates
 from crawler.safety import AddressGuardMiddleware, GuardedResolver, host_refusal, ip_literal
 from crawler.spiders.generic import GenericSpider
 from crawler.spiders.people import PeopleSpider

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from crawler.localservers import ServerMissing, scrapyd_call, scrapyd_server
+from testbench.localservers import ServerMissing, scrapyd_call, scrapyd_server
 from tests.conftest import ROOT, fixture_urls
 
 

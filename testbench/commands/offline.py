@@ -1,3 +1,9 @@
+"""scrapy offline: the bundled fixtures crawled through the fixture proxy (a checkout only).
+
+Found as crawler.commands.offline: crawler/commands/ walks this folder when the checkout's
+testbench package is importable. The bench is imported when the command runs, so listing
+commands needs none of the test extra's packages.
+"""
 from __future__ import annotations
 
 import argparse
@@ -10,7 +16,7 @@ from pathlib import Path
 
 from scrapy.commands import ScrapyCommand
 
-from .. import fixtureproxy
+from testbench import FIXTURES_DIR, bench_module
 
 # Every spider with the arguments that point it at the bundled fixtures.
 PLAN = (
@@ -37,10 +43,10 @@ class Command(ScrapyCommand):
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
         parser.add_argument("-O", "--output", default="out.jsonl", help="JSON Lines file (overwritten)")
-        parser.add_argument("--fixtures", type=Path, default=fixtureproxy.FIXTURES_DIR)
+        parser.add_argument("--fixtures", type=Path, default=FIXTURES_DIR)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        proxy = fixtureproxy.start(opts.fixtures)
+        proxy = bench_module("fixtureproxy").start(opts.fixtures)
         out = Path(opts.output)
         out.write_text("", encoding="utf-8")
         env = {**os.environ, **proxy.proxy_env()}

@@ -1,3 +1,8 @@
+"""scrapy robustness: the drills of testbench/robustness.py (a checkout only).
+
+Found as crawler.commands.robustness, like offline.py beside it; the drills are imported
+when the command runs.
+"""
 from __future__ import annotations
 
 import argparse
@@ -6,7 +11,7 @@ from pathlib import Path
 
 from scrapy.commands import ScrapyCommand
 
-from ..robustness import bad_input_drill, fault_drill, resume_drill
+from testbench import bench_module
 
 
 class Command(ScrapyCommand):
@@ -25,7 +30,8 @@ class Command(ScrapyCommand):
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         workdir = Path(tempfile.mkdtemp(prefix="robustness-"))
-        drills = [bad_input_drill(), fault_drill(workdir)[0], resume_drill(workdir, seed=opts.seed)[0]]
+        drill = bench_module("robustness")
+        drills = [drill.bad_input_drill(), drill.fault_drill(workdir)[0], drill.resume_drill(workdir, seed=opts.seed)[0]]
         print(f"{'drill':20s} {'tried':>6s} {'crashes':>8s} {'items lost':>11s} {'duplicates':>11s}  notes")
         for drill in drills:
             lost = "-" if drill.lost is None else str(drill.lost)  # "-": the crawl did not finish (see notes)

@@ -1,11 +1,13 @@
-"""Real Redis and Scrapyd servers on 127.0.0.1, started for the tests and benchmarks.
+"""Real Redis and Scrapyd servers on 127.0.0.1, started for the tests and benchmarks, and
+scrapyd-deploy, which builds the egg they are given.
 
-Each runs as its own process on a free port and is stopped on leaving the block. A
+Each server runs as its own process on a free port and is stopped on leaving the block. A
 missing server binary raises ServerMissing, which says what to install.
 """
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -70,6 +72,15 @@ def redis_server() -> Iterator[str]:
     finally:
         client.close()
         _stop(process)
+
+
+def scrapyd_deploy(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """`scrapyd-deploy ARGS` in the project folder cwd, as a user runs it: this interpreter's
+    scripts first on PATH (the egg's setup.py runs with it) and no proxy variables (a deploy
+    goes straight to 127.0.0.1)."""
+    env = {name: value for name, value in (env or os.environ).items() if "proxy" not in name.lower()}
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    return subprocess.run(["scrapyd-deploy", *args], cwd=cwd, capture_output=True, text=True, timeout=180, env=env)
 
 
 def scrapyd_call(url: str, endpoint: str, data: dict[str, str] | None = None) -> dict:

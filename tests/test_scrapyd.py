@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from testbench.localservers import ServerMissing, scrapyd_call, scrapyd_server
+from testbench.localservers import ServerMissing, scrapyd_call, scrapyd_deploy, scrapyd_server
 from tests.conftest import ROOT, fixture_urls
 
 
@@ -26,10 +26,7 @@ def deploy(url: str, tmp_path) -> subprocess.CompletedProcess:
     config_home = tmp_path / "config"
     config_home.mkdir()
     (config_home / "scrapy.cfg").write_text(f"[deploy:local-test]\nurl = {url}\nproject = crawler\n", "utf-8")
-    env = {name: value for name, value in os.environ.items() if "proxy" not in name.lower()}
-    return subprocess.run(["scrapyd-deploy", "local-test"], cwd=ROOT, capture_output=True, text=True, timeout=180,
-                          env={**env, "XDG_CONFIG_HOME": str(config_home),
-                               "PATH": os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")})
+    return scrapyd_deploy(["local-test"], ROOT, {**os.environ, "XDG_CONFIG_HOME": str(config_home)})
 
 
 def test_scrapy_cfg_names_the_default_deploy_target():

@@ -7,15 +7,18 @@ from pathlib import Path
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
+from scrapy.utils.conf import closest_scrapy_cfg
 
 from ..evaluation import (
     PageScore, format_rejections, format_table, load_corpus, load_labelled, rejections, score_page, summarise,
 )
 from ..systems import available, timed
 
-DEFAULT_CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
-# Our own replica pages, labelled article or not (fixtures/labelled/README.md).
-LABELLED = Path(__file__).resolve().parents[2] / "fixtures" / "labelled"
+# Both relative to the project folder (scrapy.cfg's), not to this file, which an installed
+# wheel puts in site-packages: the gold corpus beside it, and the labelled set of our own
+# replica pages (fixtures/labelled/README.md), which a checkout has and the wheel does not.
+DEFAULT_CORPUS = Path("..", "shared", "corpus")
+LABELLED = Path("fixtures", "labelled")
 
 
 class Command(ScrapyCommand):
@@ -40,7 +43,8 @@ class Command(ScrapyCommand):
                             help="run ours with no site profile at all (system 'fallback'), as on a site never seen")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        root = Path(args[0]) if args else DEFAULT_CORPUS
+        project = Path(closest_scrapy_cfg() or "scrapy.cfg").resolve().parent
+        root = Path(args[0]) if args else project / DEFAULT_CORPUS
         if not root.is_dir():
             raise UsageError(f"no corpus at {root}")
         systems = available(fallback=opts.fallback_only)
@@ -60,7 +64,7 @@ class Command(ScrapyCommand):
                 chosen = [s for s in scores if s.system == name and category in (s.page.category, "overall")]
                 rows.append((category, name, summarise(chosen)))
         print(format_table(rows))
-        labelled = _run(load_labelled(LABELLED), systems) if LABELLED.is_dir() else []
+        labelled = _run(load_labelled(project / LABELLED), systems) if (project / LABELLED).is_dir() else []
         print()
         print(format_rejections([(where, name, rejections([s for s in found if s.system == name]))
                                  for where, found in (("corpus", scores), ("labelled set", labelled)) if found

@@ -21,16 +21,16 @@ from urllib.parse import parse_qsl, urlsplit
 
 import feedparser
 from scrapy import signals
-from scrapy.exceptions import NotConfigured, UsageError
+from scrapy.exceptions import UsageError
 from scrapy.extensions.httpcache import FilesystemCacheStorage, RFC2616Policy
 from scrapy.http import Request, Response
 from scrapy.settings import Settings
 from scrapy.utils.gz import gunzip
-from scrapy.utils.project import data_path
 from scrapy.utils.sitemap import Sitemap
 
 from .dedup.urls import url_key
 from .extract.dates import CHINA, date_from_url, parse_date
+from .state import state_path
 
 #: Request meta key: a list, feed or sitemap page, kept in the HTTP cache and revalidated.
 REVALIDATE = "revalidate"
@@ -211,16 +211,6 @@ class StateCacheStorage(FilesystemCacheStorage):
         own = Settings(settings.copy_to_dict())  # the crawler's are frozen by now
         own.set("HTTPCACHE_DIR", state_path(settings["HTTPCACHE_DIR"]))
         super().__init__(own)
-
-
-def state_path(name: str) -> str:
-    """`name` under the project's .scrapy folder, else under .scrapy in the working folder
-    (a deployed egg, as Scrapyd runs it, has no scrapy.cfg to anchor .scrapy/; the server's
-    working folder is kept from one job to the next), as for the dedup store."""
-    try:
-        return data_path(name)
-    except NotConfigured:
-        return str(Path(".scrapy", name).absolute())  # absolute: data_path would look for scrapy.cfg again
 
 
 def new_links(urls: Iterable[str], shown: dict[str, str], window: Window, seen) -> tuple[list[str], list[str]]:

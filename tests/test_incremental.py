@@ -267,7 +267,8 @@ def test_relative_since_and_the_generic_spider_on_a_feed_and_a_sitemap(growing, 
 
 def test_state_outside_a_project_goes_under_the_working_folder(tmp_path, monkeypatch):
     """As in a Scrapyd job: the settings module is importable, but there is no scrapy.cfg."""
-    from crawler.incremental import StateCacheStorage, state_path
+    from crawler.incremental import StateCacheStorage
+    from crawler.state import state_path
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("SCRAPY_SETTINGS_MODULE", "crawler.settings")

@@ -21,9 +21,8 @@ from pathlib import Path
 from typing import Iterable, Protocol
 
 import numpy as np
-from scrapy.exceptions import NotConfigured
-from scrapy.utils.project import project_data_dir
 
+from ..state import state_path
 from .fingerprint import Fingerprint, Mark, band_keys, pack_marks, unpack_marks
 
 
@@ -79,16 +78,9 @@ _MIGRATIONS = (
 class SQLiteStore:
     @classmethod
     def from_crawler(cls, crawler) -> "SQLiteStore":
-        """DEDUP_STORE_PATH, else dedup.sqlite in the project's .scrapy folder."""
-        path = crawler.settings.get("DEDUP_STORE_PATH")
-        if not path:
-            try:
-                path = Path(project_data_dir(), "dedup.sqlite")
-            except NotConfigured:
-                # A deployed egg (Scrapyd) has no scrapy.cfg to anchor .scrapy/; the
-                # server's working folder is kept from one job to the next.
-                path = Path(".scrapy", "dedup.sqlite")
-        return cls(path)
+        """DEDUP_STORE_PATH, else dedup.sqlite in the project's .scrapy folder (under Scrapyd,
+        the working folder's)."""
+        return cls(crawler.settings.get("DEDUP_STORE_PATH") or state_path("dedup.sqlite"))
 
     def __init__(self, path: str | Path = ":memory:") -> None:
         if str(path) != ":memory:":

@@ -14,7 +14,7 @@ from benchmarks.templated import TEMPLATES, documents
 from crawler.dedup import pipeline as pipeline_module
 from crawler.dedup.middleware import SeenUrlMiddleware
 from crawler.dedup.pipeline import DedupPipeline
-from crawler.dedup.runtime import DedupStoreExtension
+from crawler.dedup.runtime import DedupStoreExtension, url_emitted
 from crawler.dedup.urls import seen_since
 from crawler.items import Article
 from tests.test_dedup_fingerprint import ARTICLE, OTHER
@@ -112,9 +112,11 @@ def test_the_feeds_are_read_back_only_when_a_killed_run_left_pending_rows(tmp_pa
 
 def test_one_store_shared_by_middleware_and_pipeline_and_closed_when_the_engine_stops(tmp_path):
     crawler = dedup_crawler(tmp_path)
-    store = crawler.get_extension(DedupStoreExtension).store
-    assert build_from_crawler(DedupPipeline, crawler).store is store
-    assert build_from_crawler(SeenUrlMiddleware, crawler).store is store
+    dedup = crawler.get_extension(DedupStoreExtension)
+    store = dedup.store
+    pipeline = build_from_crawler(DedupPipeline, crawler)
+    assert pipeline.dedup is dedup and pipeline.store is store
+    assert build_from_crawler(SeenUrlMiddleware, crawler).dedup is dedup  # one store, one TTL rule
     store.url_seen("//a.cn/1.html")  # open
     crawler.signals.send_catch_log(signals.engine_stopped)
     with pytest.raises(sqlite3.ProgrammingError, match="closed"):
@@ -128,7 +130,7 @@ def test_without_the_extension_dedup_is_not_configured(tmp_path):
 
 
 @pytest.mark.parametrize("days", [0, -1])
-def test_a_ttl_of_zero_or_below_means_forever_for_the_pipeline_and_the_middleware(tmp_path, days):
+def test_a_ttl_of_zero_or_below_means_forever_for_the_pipeline_the_middleware_and_the_spiders(tmp_path, days):
     crawler = dedup_crawler(tmp_path, DEDUP_URL_TTL_DAYS=days)
     pipeline, middleware = build_from_crawler(DedupPipeline, crawler), build_from_crawler(SeenUrlMiddleware, crawler)
     pipeline.process_item(_article("http://a.cn/1.html", ARTICLE))
@@ -139,6 +141,7 @@ def test_a_ttl_of_zero_or_below_means_forever_for_the_pipeline_and_the_middlewar
     crawler.spider.is_article_url = lambda url: True
     with pytest.raises(IgnoreRequest, match="already emitted"):
         middleware.process_request(Request("https://a.cn/1.html"))
+    assert url_emitted(crawler, "https://a.cn/1.html") == "http://a.cn/1.html"  # the spiders' link lookup
 
 
 def test_a_positive_ttl_counts_back_from_now():

@@ -11,18 +11,18 @@ from scrapy.exceptions import DropItem, NotConfigured
 
 from ..feeds import FeedLedger, urls_in_every_feed
 from .fingerprint import Fingerprint, distinct_documents
-from .runtime import store_for
+from .runtime import DedupStoreExtension, dedup_for
 from .store import Stored
-from .urls import seen_since, url_key
+from .urls import url_key
 
 logger = logging.getLogger(__name__)
 
 
 class DedupPipeline:
-    def __init__(self, store, stats, keep: bool, jaccard: float, containment: float, min_shingles: int,
-                 ttl_days: float = 0) -> None:
-        self.store = store
-        self.ttl_days = ttl_days
+    def __init__(self, dedup: DedupStoreExtension, stats, keep: bool, jaccard: float, containment: float,
+                 min_shingles: int) -> None:
+        self.dedup = dedup
+        self.store = dedup.store
         self.stats = stats
         self.keep = keep
         self.jaccard = jaccard
@@ -35,12 +35,11 @@ class DedupPipeline:
         if not settings.getbool("DEDUP_ENABLED", True):
             raise NotConfigured
         pipeline = cls(
-            store_for(crawler), crawler.stats,
+            dedup_for(crawler), crawler.stats,
             keep=settings.getbool("DEDUP_KEEP_DUPLICATES", False),
             jaccard=settings.getfloat("DEDUP_NEAR_JACCARD", 0.45),
             containment=settings.getfloat("DEDUP_NEAR_CONTAINMENT", 0.85),
             min_shingles=settings.getint("DEDUP_NEAR_MIN_SHINGLES", 150),
-            ttl_days=settings.getfloat("DEDUP_URL_TTL_DAYS", 30),
         )
         # Before any feed is opened (and an -O feed truncated): settle a killed run's rows,
         # reading the feed files back only when there are some.
@@ -91,9 +90,8 @@ class DedupPipeline:
         raise DropItem(f"duplicate ({reason}) of {earlier}")
 
     def _match(self, keys: set[str], fingerprint: Fingerprint) -> tuple[str | None, str | None]:
-        newer_than = seen_since(self.ttl_days)
         for key in keys:
-            earlier = self.store.url_seen(key, newer_than)
+            earlier = self.dedup.emitted(key)
             if earlier:
                 return "url", earlier
         earlier = self.store.find_exact(fingerprint.exact)

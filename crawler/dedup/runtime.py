@@ -1,4 +1,5 @@
-"""One dedup store per crawler, shared by the seen-URL middleware and the pipeline."""
+"""One dedup store per crawler, shared by the seen-URL middleware, the spiders' link
+lookups and the pipeline, with the one rule of DEDUP_URL_TTL_DAYS (`emitted`)."""
 from __future__ import annotations
 
 from scrapy import signals
@@ -15,34 +16,39 @@ class DedupStoreExtension:
     closed at engine_stopped, after every spider_closed handler (the pipeline's commit,
     the feeds' settling) has run."""
 
-    def __init__(self, store: DedupStore) -> None:
+    def __init__(self, store: DedupStore, ttl_days: float) -> None:
         self.store = store
+        self.ttl_days = ttl_days
 
     @classmethod
     def from_crawler(cls, crawler) -> "DedupStoreExtension":
         if not crawler.settings.getbool("DEDUP_ENABLED", True):
             raise NotConfigured
         store_class = load_object(crawler.settings.get("DEDUP_STORE", "crawler.dedup.store.SQLiteStore"))
-        extension = cls(build_from_crawler(store_class, crawler))
+        extension = cls(build_from_crawler(store_class, crawler), crawler.settings.getfloat("DEDUP_URL_TTL_DAYS", 30))
         crawler.signals.connect(extension.close, signal=signals.engine_stopped)
         return extension
 
     def close(self) -> None:
         self.store.close()
 
+    def emitted(self, key: str) -> str | None:
+        """The URL the article of URL key `key` was emitted as less than DEDUP_URL_TTL_DAYS
+        ago (0 or less: ever), None if it was not."""
+        return self.store.url_seen(key, seen_since(self.ttl_days))
 
-def store_for(crawler) -> DedupStore:
-    """The crawler's dedup store; NotConfigured when the extension is not enabled."""
+
+def dedup_for(crawler) -> DedupStoreExtension:
+    """The crawler's dedup store and TTL rule; NotConfigured when the extension is not enabled."""
     extension = crawler.get_extension(DedupStoreExtension)
     if extension is None:
         raise NotConfigured("dedup needs crawler.dedup.runtime.DedupStoreExtension in EXTENSIONS")
-    return extension.store
+    return extension
 
 
 def url_emitted(crawler, url: str) -> str | None:
-    """The URL an article at `url` was emitted as less than DEDUP_URL_TTL_DAYS ago (0: ever),
-    None if it was not (or dedup is off)."""
+    """`emitted` for a URL, None when dedup is off."""
     extension = crawler.get_extension(DedupStoreExtension) if crawler.settings.getbool("DEDUP_ENABLED", True) else None
     if extension is None:  # dedup off, or its store not enabled (DedupPipeline says so at start)
         return None
-    return extension.store.url_seen(url_key(url), seen_since(crawler.settings.getfloat("DEDUP_URL_TTL_DAYS", 30)))
+    return extension.emitted(url_key(url))

@@ -32,6 +32,13 @@ def fixture_id(folder: Path) -> str:
     return f"{folder.parent.name}/{folder.name}"
 
 
+def scrapy_extract(folder: Path) -> tuple[dict, dict]:
+    """`scrapy extract` of a fixture page at its URL: (the record printed, expected.json)."""
+    result = run_scrapy(["extract", str(folder / "page.html"), "--url", fixture_url(folder)])
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout), json.loads((folder / "expected.json").read_text("utf-8"))
+
+
 @pytest.fixture(scope="session")
 def fixture_proxy():
     from testbench import fixtureproxy

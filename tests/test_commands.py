@@ -1,7 +1,7 @@
 """The project's scrapy commands: `scrapy extract` and `scrapy offline`."""
 import json
 
-from tests.conftest import FIXTURES, fixture_pages, run_scrapy
+from tests.conftest import FIXTURES, fixture_pages, run_scrapy, scrapy_extract
 
 
 def _lines(path):
@@ -26,11 +26,7 @@ def test_extract_writes_one_line_per_page(tmp_path):
 
 
 def test_extract_with_url_uses_the_site_profile():
-    folder = FIXTURES / "mianyang" / "bada_xingdong"
-    meta = json.loads((folder / "meta.json").read_text("utf-8"))
-    result = run_scrapy(["extract", str(folder / "page.html"), "--url", meta["url"]])
-    record = json.loads(result.stdout)
-    expected = json.loads((folder / "expected.json").read_text("utf-8"))
+    record, expected = scrapy_extract(FIXTURES / "mianyang" / "bada_xingdong")
     assert record["site"] == "municipal:mianyang"
     assert record["content"] == expected["content"]
 

@@ -6,7 +6,7 @@ import json
 from crawler.extract import attachments, disclosure, extract
 from crawler.extract.page import Page
 
-from tests.conftest import FIXTURES, run_scrapy
+from tests.conftest import FIXTURES, run_scrapy, scrapy_extract
 
 SENLIN = FIXTURES / "ziyang" / "senlin_fanghuo"
 
@@ -108,10 +108,6 @@ def test_generic_crawl_of_government_pages_reads_documents_and_fetches_attachmen
 
 
 def test_scrapy_extract_shows_attachments_and_document():
-    folder = FIXTURES / "gov" / "trs_notice"
-    meta = json.loads((folder / "meta.json").read_text("utf-8"))
-    result = run_scrapy(["extract", str(folder / "page.html"), "--url", meta["url"]])
-    record = json.loads(result.stdout)
-    expected = json.loads((folder / "expected.json").read_text("utf-8"))
+    record, expected = scrapy_extract(FIXTURES / "gov" / "trs_notice")
     assert (record["attachments"], record["document"]) == (expected["attachments"], expected["document"])
     assert (record["pages"], record["pages_missing"]) == (1, [])

@@ -34,6 +34,9 @@ def _chain(first: str) -> list:
     return [FIXTURES / family / slug, *later]
 
 
+FANGXUN = _chain("people/multipage_fangxun")
+
+
 def _meta(folder) -> dict:
     return json.loads((folder / "meta.json").read_text("utf-8"))
 
@@ -102,17 +105,16 @@ class HidingSite(FixtureSite):
 
 
 def test_a_page_that_cannot_be_fetched_marks_the_item(tmp_path):
-    folders = _chain("people/multipage_fangxun")
-    missing = _meta(folders[1])["url"]
+    missing = _meta(FANGXUN[1])["url"]
     proxy = FixtureProxy(HidingSite({missing})).start_in_thread()
     try:
         items, stderr = _crawl(["people"], proxy, tmp_path)
     finally:
         proxy.shutdown()
-    article = next(i for i in items if i["url"] == _meta(folders[0])["url"])
+    article = next(i for i in items if i["url"] == _meta(FANGXUN[0])["url"])
     # The chain stops at the gap: page 3 is reachable only from page 2's bar.
     assert (article["pages"], article["pages_missing"]) == (1, [missing])
-    assert article["content"] == _text(folders[0])
+    assert article["content"] == _text(FANGXUN[0])
     assert "'pages/missing/failed': 1" in stderr
 
 
@@ -130,35 +132,44 @@ class StallingSite(FixtureSite):
         return super().find(url)
 
 
-def test_killed_mid_chain_and_resumed_emits_the_article_once(tmp_path):
-    """kill -9 while the chain's last page is being fetched (page 1 and 2 done, the item
-    in the in-flight request's cb_kwargs), then resume from JOBDIR: one item, all pages."""
-    folders = _chain("people/multipage_fangxun")
-    site = StallingSite(_meta(folders[-1])["url"])
+def _killed_at_the_last_page(first: list[str], then: list[str]) -> subprocess.CompletedProcess:
+    """Run `first` through the fixture proxy and SIGKILL it once it asks for FANGXUN's last
+    page (held until then: the item rides in that in-flight request), then run `then` to
+    its end and return it."""
+    site = StallingSite(_meta(FANGXUN[-1])["url"])
     proxy = FixtureProxy(site).start_in_thread()
+    env = {**os.environ, **proxy.proxy_env()}
+    try:
+        victim = subprocess.Popen(first, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            assert site.reached.wait(240), "the crawl never asked for the chain's last page"
+        finally:
+            victim.send_signal(signal.SIGKILL)
+            victim.wait(60)
+        site.released.set()
+        return subprocess.run(then, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
+    finally:
+        proxy.shutdown()
+
+
+def _is_whole(article: dict) -> bool:
+    return article["pages"] == len(FANGXUN) and article["content"] == "\n".join(_text(f) for f in FANGXUN)
+
+
+def test_killed_mid_chain_and_resumed_emits_the_article_once(tmp_path):
+    """kill -9 while the chain's last page is being fetched (page 1 and 2 done), then resume
+    from JOBDIR: one item, all pages."""
     out = tmp_path / "out.jsonl"
     args = [sys.executable, "-m", "scrapy", "crawl", "people", "-o", f"{out}:jsonlines", "-s", f"JOBDIR={tmp_path / 'job'}",
             "-s", f"DEDUP_STORE_PATH={tmp_path / 'dedup.sqlite'}", "-s", "AUTOTHROTTLE_ENABLED=False"]
-    env = {**os.environ, **proxy.proxy_env()}
-    try:
-        process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            assert site.reached.wait(240), "the crawl never asked for the last page"
-        finally:
-            process.send_signal(signal.SIGKILL)
-            process.wait(60)
-        site.released.set()
-        resumed = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
-    finally:
-        proxy.shutdown()
+    resumed = _killed_at_the_last_page(args, args)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert "resume/rescheduled" in resumed.stderr  # the journal gave page 1 back: the chain was lost
     items = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
     urls = [url_key(item["url"]) for item in items]  # the home page links one story with ?spm= too
     assert len(urls) == len(set(urls))  # every article once in the union of both runs
     assert set(urls) == {url_key(fixture_url(f)) for f in fixture_pages("article") if f.parent.name == "people"}, resumed.stderr[-6000:]
-    article = next(i for i in items if i["url"] == _meta(folders[0])["url"])
-    assert article["pages"] == len(folders) and article["content"] == "\n".join(_text(f) for f in folders)
+    assert _is_whole(next(i for i in items if i["url"] == _meta(FANGXUN[0])["url"]))
 
 
 def _worker(n: int, redis_url: str, tmp_path) -> list[str]:
@@ -168,31 +179,13 @@ def _worker(n: int, redis_url: str, tmp_path) -> list[str]:
 
 
 def test_a_worker_killed_mid_chain_leaves_the_chain_to_another(redis_url, tmp_path):
-    """Redis: worker 0 is SIGKILLed while it fetches the chain's last page (the item rides in
-    that in-flight request); worker 1 recovers the request and emits the article, once."""
-    folders = _chain("people/multipage_fangxun")
-    site = StallingSite(_meta(folders[-1])["url"])
-    proxy = FixtureProxy(site).start_in_thread()
-    env = {**os.environ, **proxy.proxy_env()}
-    try:
-        victim = subprocess.Popen(_worker(0, redis_url, tmp_path), cwd=ROOT, env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            assert site.reached.wait(240), "worker 0 never asked for the last page"
-        finally:
-            victim.send_signal(signal.SIGKILL)
-            victim.wait(60)
-        site.released.set()
-        survivor = subprocess.run(_worker(1, redis_url, tmp_path), cwd=ROOT, env=env,
-                                  capture_output=True, text=True, timeout=240)
-    finally:
-        proxy.shutdown()
+    """Redis: worker 0 is SIGKILLed while it fetches the chain's last page; worker 1 recovers
+    the request and emits the article, once."""
+    survivor = _killed_at_the_last_page(_worker(0, redis_url, tmp_path), _worker(1, redis_url, tmp_path))
     assert survivor.returncode == 0, survivor.stderr[-3000:]
     assert "'redis/recovered_requests'" in survivor.stderr
     items = [json.loads(line) for n in range(2) if (tmp_path / f"w{n}.jsonl").exists()
              for line in (tmp_path / f"w{n}.jsonl").read_text("utf-8").splitlines()]
-    first = _meta(folders[0])["url"]
-    chained = [i for i in items if i["url"] == first]
-    assert len(chained) == 1 and chained[0]["pages"] == len(folders)
-    assert chained[0]["content"] == "\n".join(_text(f) for f in folders)
-    assert not {_meta(f)["url"] for f in folders[1:]} & {i["url"] for i in items}
+    [chained] = [i for i in items if i["url"] == _meta(FANGXUN[0])["url"]]
+    assert _is_whole(chained)
+    assert not {_meta(f)["url"] for f in FANGXUN[1:]} & {i["url"] for i in items}

@@ -5,7 +5,8 @@ It lives beside `crawler/` in the checkout and is not packaged: the wheel and th
 egg hold `crawler` only. Inside:
 
 - fixtureproxy.py: the HTTP(S) proxy on 127.0.0.1 that answers the sites' real URLs from
-  fixtures/ (self-signed certificates made with `cryptography`, a test-extra package);
+  fixtures/ (self-signed certificates made with `cryptography`, in the test extra; Scrapy
+  brings it too, through pyOpenSSL);
 - faults.py: misbehaving pages the proxy serves (error statuses, resets, hangs, bombs);
 - synthetic.py, growingsite.py: made-up sites (a people.cn of N articles; a site that grows
   every simulated day) for the crawl, resume, distributed and incremental tests;
@@ -16,21 +17,7 @@ egg hold `crawler` only. Inside:
 """
 from __future__ import annotations
 
-from importlib import import_module
 from pathlib import Path
-from types import ModuleType
-
-from scrapy.exceptions import UsageError
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES_DIR = ROOT / "fixtures"
-
-
-def bench_module(name: str) -> ModuleType:
-    """A bench module for a command; a usage error naming the install step when the test
-    extra's packages are missing, so a checkout installed without it still runs every
-    other command."""
-    try:
-        return import_module(f"{__name__}.{name}")
-    except ModuleNotFoundError as exc:
-        raise UsageError(f"the test bench needs the test extra ({exc}): pip install -e '.[test]'") from exc

@@ -1,8 +1,7 @@
 """scrapy offline: the bundled fixtures crawled through the fixture proxy (a checkout only).
 
 Found as crawler.commands.offline: crawler/commands/ walks this folder when the checkout's
-testbench package is importable. The bench is imported when the command runs, so listing
-commands needs none of the test extra's packages.
+testbench package is importable, so this module imports the bench by absolute names.
 """
 from __future__ import annotations
 
@@ -16,7 +15,7 @@ from pathlib import Path
 
 from scrapy.commands import ScrapyCommand
 
-from testbench import FIXTURES_DIR, bench_module
+from testbench import FIXTURES_DIR, fixtureproxy
 
 # Every spider with the arguments that point it at the bundled fixtures.
 PLAN = (
@@ -46,7 +45,7 @@ class Command(ScrapyCommand):
         parser.add_argument("--fixtures", type=Path, default=FIXTURES_DIR)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        proxy = bench_module("fixtureproxy").start(opts.fixtures)
+        proxy = fixtureproxy.start(opts.fixtures)
         out = Path(opts.output)
         out.write_text("", encoding="utf-8")
         env = {**os.environ, **proxy.proxy_env()}

@@ -1,7 +1,6 @@
 """scrapy robustness: the drills of testbench/robustness.py (a checkout only).
 
-Found as crawler.commands.robustness, like offline.py beside it; the drills are imported
-when the command runs.
+Found as crawler.commands.robustness, like offline.py beside it.
 """
 from __future__ import annotations
 
@@ -11,7 +10,7 @@ from pathlib import Path
 
 from scrapy.commands import ScrapyCommand
 
-from testbench import bench_module
+from testbench.robustness import bad_input_drill, fault_drill, resume_drill
 
 
 class Command(ScrapyCommand):
@@ -30,8 +29,7 @@ class Command(ScrapyCommand):
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         workdir = Path(tempfile.mkdtemp(prefix="robustness-"))
-        drill = bench_module("robustness")
-        drills = [drill.bad_input_drill(), drill.fault_drill(workdir)[0], drill.resume_drill(workdir, seed=opts.seed)[0]]
+        drills = [bad_input_drill(), fault_drill(workdir)[0], resume_drill(workdir, seed=opts.seed)[0]]
         print(f"{'drill':20s} {'tried':>6s} {'crashes':>8s} {'items lost':>11s} {'duplicates':>11s}  notes")
         for drill in drills:
             lost = "-" if drill.lost is None else str(drill.lost)  # "-": the crawl did not finish (see notes)

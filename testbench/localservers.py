@@ -87,7 +87,9 @@ def scrapyd_call(url: str, endpoint: str, data: dict[str, str] | None = None) ->
     """One Scrapyd JSON API call, straight to 127.0.0.1 whatever proxy the environment names."""
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     body = urllib.parse.urlencode(data).encode() if data is not None else None
-    with opener.open(url + endpoint, data=body, timeout=10) as answer:
+    # A safety bound, not a pace: listspiders.json starts a Python process that loads the egg,
+    # which took over 10 s on a loaded 2-core machine.
+    with opener.open(url + endpoint, data=body, timeout=180) as answer:
         return json.load(answer)
 
 

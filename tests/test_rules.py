@@ -3,7 +3,10 @@
 import pytest
 
 from benchmarks.rules import Rule, measure, noise_rules, page_sets, profile_rules, table
+from crawler.extract import NotArticle
 from crawler.extract.noise import LINE_RULES
+from crawler.extract.page import Page
+from tests.conftest import CORPUS
 
 
 @pytest.fixture(scope="module")
@@ -38,3 +41,18 @@ def test_table_flags_and_names_replicas(measured):
     assert row.rstrip().endswith("dead")
     heading = next(line for line in text.splitlines() if " recommend-heading " in line)
     assert "one page" in heading and "[replicas: netease/money_2015]" in heading
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason=f"no corpus at {CORPUS} (set CORPUS_DIR)")
+def test_every_profile_selector_fires_on_two_pages_or_more():
+    """A selector seen on one page only is fitted to that page: it needs a replica of its
+    template in fixtures/, or it goes (the generic path reads such pages)."""
+    sets = page_sets(CORPUS)
+    pages = []
+    for _, url, body in (page for pages in sets.values() for page in pages):
+        try:
+            pages.append(Page.load(body, url))
+        except NotArticle:  # a page extract() rejects before any selector runs
+            continue
+    counts = {(r.kind, r.key, r.rule): sum(bool(page.select(r.rule)) for page in pages) for r in profile_rules()}
+    assert not {rule: n for rule, n in counts.items() if n < 2}

@@ -10,8 +10,10 @@ widget class word, each line rule and structural line rule. Pages: the real-page
 the generated labelled set (fixtures/labelled/pages).
 
 A profile selector fires on a page when it matches there (dom.select, on the page as
-extract() parses it). A noise rule fires when the extraction of the page dropped something
-by it (read from the extractor's trace: the winning draft's drops). Rules firing on no page
+extract() parses it); a profile's `noise` selector, and every noise rule, when the
+extraction of the page dropped something by it (read from the extractor's trace: the
+winning draft's drops, credited to the files along the winning profile's `extends`): a
+noise selector acts only inside the body, so one that matches elsewhere does nothing. Rules firing on no page
 are flagged `dead`, on exactly one page `one page`; the replicas a rule fires on are named,
 so a rule seen on one corpus page can be checked against a replica of its template.
 """
@@ -61,6 +63,22 @@ def profile_rules(folder=BUNDLED_DIR) -> list[Rule]:
     return rules
 
 
+def _file_chains(folder=BUNDLED_DIR) -> dict[str, list[str]]:
+    """Each profile's name -> the file stems along its `extends`, its own first."""
+    files = {}
+    for path in folder.glob("*.toml"):
+        data = tomllib.loads(path.read_text("utf-8"))
+        files[data["name"]] = (path.name[:-5], data.get("extends"))
+    chains = {}
+    for name in files:
+        chain, at = [], name
+        while at in files:
+            chain.append(files[at][0])
+            at = files[at][1]
+        chains[name] = chain
+    return chains
+
+
 def noise_rules() -> list[Rule]:
     return ([Rule("noise", "element", tag) for tag in GLOBAL_NOISE]
             + [Rule("noise", "widget-word", word) for word in _NOISE_WORDS]
@@ -88,27 +106,34 @@ _WORDS = {w: re.compile(r"(?:^|[\s_\-])" + re.escape(w) + r"(?:$|[\s_\-]|\d)", r
 _WIDGET = re.compile(r"^widget-class \((.*)\)$", re.S)
 
 
-def fired_noise(body: bytes, url: str) -> set[tuple[str, str]]:
-    """(key, rule) of each noise rule the extraction of the page dropped something by."""
+_CHAINS = _file_chains()
+
+
+def fired_noise(body: bytes, url: str) -> set[tuple[str, str, str]]:
+    """(kind, key, rule) of each noise rule and profile noise selector the extraction of
+    the page dropped something by."""
     trace = Trace()
     try:
         extract(body, url, trace=trace)
     except NotArticle:
         pass
+    files = _CHAINS.get(trace.stage or "", [])
     fired = set()
     for note in trace.notes:
         if note.kind in ("line", "cut"):
-            fired.add(("line", note.rule))
+            fired.add(("noise", "line", note.rule))
         elif note.kind == "element" and note.rule in GLOBAL_NOISE:
-            fired.add(("element", note.rule))
+            fired.add(("noise", "element", note.rule))
         elif note.kind == "element" and (widget := _WIDGET.match(note.rule)):
-            fired.update(("widget-word", w) for w, pattern in _WORDS.items() if pattern.search(widget.group(1)))
+            fired.update(("noise", "widget-word", w) for w, pattern in _WORDS.items() if pattern.search(widget.group(1)))
+        elif note.kind == "element":
+            fired.update((f"profile:{stem}", "noise", note.rule) for stem in files)
     return fired
 
 
 def measure(rules: list[Rule], sets: dict[str, list]) -> list[Rule]:
-    by_key = {(r.key, r.rule): r for r in rules if r.kind == "noise"}
-    selectors = [r for r in rules if r.kind != "noise"]
+    acting = {(r.kind, r.key, r.rule): r for r in rules if r.key == "noise" or r.kind == "noise"}
+    selectors = [r for r in rules if (r.kind, r.key, r.rule) not in acting]
     for set_name, pages in sets.items():
         for name, url, body in pages:
             try:
@@ -119,8 +144,8 @@ def measure(rules: list[Rule], sets: dict[str, list]) -> list[Rule]:
                 if page.select(rule.rule):
                     rule.pages[set_name].add(name)
             for key in fired_noise(body, url):
-                if key in by_key:
-                    by_key[key].pages[set_name].add(name)
+                if key in acting:
+                    acting[key].pages[set_name].add(name)
     return rules
 
 

@@ -211,7 +211,7 @@ def test_dateline_without_a_reporter(lead):
     case("end-mark", "全文的最后一句。（完）", True, None),
     case("wen-tu", "全文的最后一句。(文/图 林小川 苏禾)", True, "林小川、苏禾"),
     case("commentator", "全文的最后一句。（某某日报评论员）", True, "某某日报评论员"),
-    case("author-affiliation", "(作者：苏禾北京大学经济学院教授)", True, "苏禾"),
+    case("author-affiliation", "(作者：苏禾南京某某大学材料学院教授)", True, "苏禾"),
     case("affiliation-no-name", "（作者系某某大学教授）", True, None),
     case("document-in-brackets", "全文的最后一句（详见2024年文件）", True, None),
 ])

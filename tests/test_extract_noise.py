@@ -40,11 +40,10 @@ NOISE_LINES = [
     case("image-credit-bracketed", "（图片来源于网络 侵删）", "image-credit"),
     case("image-source", "图片来源：视觉中国", "image-source"),
     case("tip-off", "欢迎提供新闻线索，报料电话：12345", "tip-off"),
-    case("special-statement", "特别声明：以上内容(如有图片或视频亦包括在内)为自媒体平台“网易号”用户上传并发布，"
-         "本平台仅提供信息存储服务。", "platform-disclaimer"),
-    case("notice-en", "Notice: The content above (including the pictures and videos if any) is uploaded and "
-         "posted by a user of NetEase Hao, which is a social media platform and only provides information "
-         "storage services.", "platform-disclaimer"),
+    case("special-statement", "特别声明：本页文字与配图由“网易号”作者自行上传，平台只负责存放与展示。",
+         "platform-disclaimer"),
+    case("notice-en", "Notice: The content above was put online by a NetEase Hao author; the platform only "
+         "stores and shows it.", "platform-disclaimer"),
     case("share-to", "分享至：", "share"),
     case("share-platforms", "分享到： 微信 微博 QQ空间", "share"),
     case("small-font", "小字号", "font-size"),

@@ -37,6 +37,14 @@ def registry(tmp_path_factory):
             body = ["div.zw"]
             noise = ["div.share", "div.city-x-ad"]
             """,
+        people_x="""
+            name = "people_x"
+            extends = "people"
+            site = "people:x"
+            hosts = ["x.people.com.cn"]
+            [fields]
+            noise = ["div.edit", "div.people-x-ad"]
+            """,
         sc_people="""
             name = "sc_people"
             site = "people:sichuan"
@@ -91,9 +99,9 @@ def test_extends_inherits_and_overrides_fields(registry):
 
 
 def test_noise_is_additive_and_deduplicated(registry):
-    parent, child = registry.get("gov_standard"), registry.get("city_x")
-    assert "div.share" in parent.noise
-    assert child.noise == parent.noise + ("div.city-x-ad",)
+    parent, child = registry.get("people"), registry.get("people_x")
+    assert "div.edit" in parent.noise
+    assert child.noise == parent.noise + ("div.people-x-ad",)
 
 
 def test_noise_accumulates_over_several_levels(registry):

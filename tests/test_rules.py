@@ -1,9 +1,10 @@
-"""benchmarks.rules: which profile selectors and noise rules fire on which pages (fixtures only here)."""
+"""benchmarks.rules: which profile selectors and noise rules fire on which pages (the fixtures; the corpus only for the two-page check)."""
 
 import pytest
 
-from benchmarks.rules import Rule, measure, noise_rules, page_sets, profile_rules, table
+from benchmarks.rules import SETS, Rule, measure, noise_rules, page_sets, profile_rules, table
 from crawler.extract.noise import LINE_RULES
+from tests.conftest import CORPUS
 
 
 @pytest.fixture(scope="module")
@@ -38,3 +39,15 @@ def test_table_flags_and_names_replicas(measured):
     assert row.rstrip().endswith("dead")
     heading = next(line for line in text.splitlines() if " recommend-heading " in line)
     assert "one page" in heading and "[replicas: netease/money_2015]" in heading
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason=f"no corpus at {CORPUS} (set CORPUS_DIR)")
+def test_every_profile_selector_fires_on_two_pages_or_more(measured):
+    """A selector seen on one page only is fitted to that page: it needs a replica of its
+    template in fixtures/, or it goes (the generic path reads such pages). A noise
+    selector counts where it dropped something, not where it merely matches."""
+    on_fixtures, _ = measured
+    corpus = measure(profile_rules(), {**{s: [] for s in SETS}, "corpus": page_sets(CORPUS)["corpus"]})
+    pages = {(r.kind, r.key, r.rule): len(r.pages["corpus"]) + sum(map(len, on_fixtures[(r.kind, r.key, r.rule)].pages.values()))
+             for r in corpus}
+    assert not {rule: n for rule, n in pages.items() if n < 2}

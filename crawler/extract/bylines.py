@@ -76,7 +76,7 @@ _GLUED_COUNTER = r"浏览次数|阅读次数|点击数|点击量|阅读量|浏�
 _GLUED = re.compile(
     rf"(?:19|20)\d{{2}}\s*[-/.年]\s*\d{{1,2}}.*$|(?:调整字体|字体|字号|【?\s*大\s*中\s*小|打印|分享|收藏|举报|参与互动|我要评论|我有话说|{_GLUED_COUNTER}).*$"
 )
-# An affiliation glued to a name, as op-ed credits print them: 林小川某某大学经济学院教授.
+# An affiliation glued to a name, as op-ed credits print them: 林小川某某理工大学材料学院教授.
 _AFFILIATION = re.compile(
     rf"^[{_CJK}]{{2,}}?(?:大学|学院|研究院|研究所|研究中心|中心|委员会|协会|学会|银行|集团|报社)[{_CJK}]*$"
 )

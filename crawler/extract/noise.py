@@ -21,7 +21,7 @@ from .trace import Note, element_note
 # Class / id words that mark widgets and blocks around articles, matched as whole
 # words of the attribute so that e.g. "content" never matches "nav".
 _NOISE_WORDS = (
-    "share", "bdshare", "bdsharebuttonbox", "sharebox", "share_con", "fenxiang", "print", "fontsize",
+    "share", "sharing", "bdshare", "bdsharebuttonbox", "sharebox", "share_con", "fenxiang", "print", "fontsize",
     "font-size", "zihao", "related", "relevant", "recommend", "recommends", "tuijian", "xgxw",
     "comment", "comments", "pinglun", "copyright", "footer", "breadcrumb", "crumbs", "location",
     "position", "advert", "advertisement", "ad", "ads", "adv", "gg", "banner", "qrcode", "ewm",

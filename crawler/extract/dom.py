@@ -12,6 +12,11 @@ from lxml import etree, html
 _PARSER = html.HTMLParser(
     remove_comments=True, remove_pis=True, no_network=True, huge_tree=True, recover=True
 )
+# One element class for every tag, chosen in C: lxml.html's default lookup runs Python for
+# each element proxy (to give <form> and <input> their own classes, which nothing here
+# uses), and walks over a page create tens of thousands of proxies.
+_PARSER.set_element_class_lookup(etree.ElementDefaultClassLookup(
+    element=html.HtmlElement, comment=html.HtmlComment, pi=html.HtmlProcessingInstruction, entity=html.HtmlEntity))
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>", re.IGNORECASE)
 # A stray </html> or </body> mid-file (server-side includes) would end the document there.
 _EARLY_END = re.compile(r"</(?:html|body)\s*>", re.IGNORECASE)

@@ -165,6 +165,7 @@ def _with_fallback(page: Page, notes: list[Note] | None = None) -> Draft:
     the main block was found."""
     title, headline = _fallback_headline(page)
     revealed = settle_visibility(page.root, notes)
+    page.edited()
     scores = prose_scores(page.root)
     leaf, anchored, pointing = _anchor(page, scores, headline)
     if anchored is None:

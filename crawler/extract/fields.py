@@ -253,8 +253,13 @@ def _lines_after(page: Page, heading: str | None, max_len: int = 80) -> list[str
 
 
 def _visible_lines(page: Page) -> list[str]:
-    """Text lines of the page in document order, one per block, hidden and script text aside."""
-    bodies = _BODY(page.root)
+    """Text lines of the page in document order, one per block, hidden and script text
+    aside; walked once per page (the header's fields and the last resorts both read them)."""
+    return page.memo("visible_lines", lambda: _walk_lines(page.root))
+
+
+def _walk_lines(root: etree._Element) -> list[str]:
+    bodies = _BODY(root)
     lines: list[str] = []
     current: list[str] = []
 

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Callable, TypeVar
 from urllib.parse import urljoin
 
 from lxml import etree, html
@@ -56,12 +57,27 @@ _SELECTOR_TOKENS = re.compile(r"[.#][\w-]+")
 _ATTRIBUTE_TESTS = re.compile(r"\[[^\]]*\]")  # a[href*='.com'] names no class
 
 
+_T = TypeVar("_T")
+
+
 @dataclass
 class Page:
     url: str
     text: str
     encoding: str
     root: html.HtmlElement
+    # Facts read from the tree by whole-page walks, which several stages ask for.
+    _memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def memo(self, key: str, compute: Callable[[], _T]) -> _T:
+        """compute(), once per page until the tree is edited."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    def edited(self) -> None:
+        """The tree changed (the fallback drops hidden elements): forget what was read."""
+        self._memo.clear()
 
     @classmethod
     def load(cls, body: bytes, url: str, content_type: str | None = None) -> "Page":

@@ -163,9 +163,9 @@ def _with_fallback(page: Page, notes: list[Note] | None = None) -> Draft:
     """The story the page's own headline introduces, or NotArticle when the page's main
     block is a list of links to other pages. With `notes`, say what was hidden and how
     the main block was found."""
-    title, headline = _fallback_headline(page)
     revealed = settle_visibility(page.root, notes)
     page.edited()
+    title, headline = _fallback_headline(page)  # a visible one: hidden copies are gone
     scores = prose_scores(page.root)
     leaf, anchored, pointing = _anchor(page, scores, headline)
     if anchored is None:
@@ -231,7 +231,7 @@ def _body(page: Page, fields_only: Draft, scores: dict, headline, leaf, anchored
     holds it (readability took a longer recommended story or a "more news" feed), the
     body is the container on the path from the headline to that prose that holds most."""
     dense = densest_container(scores)
-    if dense is not None and leaf is not None and (dense is leaf or dense in leaf.iterancestors()):
+    if dense is not None and (leaf is None or dense is leaf or dense in leaf.iterancestors()):
         draft = _cleaned(fields_only, _own_pick(scores, dense, headline, leaf), page.url, leaf)
         draft.fired["fallback:prose"] += 1
         return draft
@@ -272,7 +272,7 @@ def _body(page: Page, fields_only: Draft, scores: dict, headline, leaf, anchored
 SIBLING_SHARE = 0.2
 
 
-def _own_pick(scores: dict, dense: etree._Element, headline: etree._Element, leaf: etree._Element) -> etree._Element:
+def _own_pick(scores: dict, dense: etree._Element, headline, leaf) -> etree._Element:
     """The body as a detached copy: the densest prose block and its siblings that hold a
     good share of prose too, without the headline's own box."""
     parent = dense.getparent()
@@ -289,6 +289,8 @@ def _without_header(container: etree._Element, headline: etree._Element, leaf: e
     """A copy of a body block without the headline's own box (the headline, its subtitle
     and info line, printed above the story) when the block holds it."""
     box = None
+    if headline is None or leaf is None:
+        return copy.deepcopy(container)
     for ancestor in (headline, *headline.iterancestors()):
         if ancestor is container:
             break

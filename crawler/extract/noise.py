@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Callable
 
 from lxml import etree
@@ -240,6 +241,7 @@ def _structural_noise(block: Block, alts: set[str], title: str | None) -> str | 
     return None
 
 
+@lru_cache(maxsize=8192)  # a line is tested by the link-density check, then by the cleaning
 def matching_rule(text: str) -> LineRule | None:
     text = to_simplified(text)  # rules are written in Simplified; mirrors print Traditional
     for rule in LINE_RULES:

@@ -101,7 +101,12 @@ def text_of(element: etree._Element) -> str:
 
 def text_length(element: etree._Element) -> int:
     """Characters of visible text, spaces aside: for density measures, where speed counts."""
-    return len(_SPACE.sub("", element.text_content()))
+    return chars(element.text_content())
+
+
+def chars(text: str) -> int:
+    """Characters of a text, spaces aside."""
+    return len(_SPACE.sub("", text))
 
 
 @dataclass

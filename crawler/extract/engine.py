@@ -466,14 +466,15 @@ def _finish(page: Page, draft: Draft, options: ExtractOptions, trace: Trace | No
         value = dom.squeeze(value)
         return chinese.to_simplified(value) if convert else value
 
-    blocks = [b for b in draft.blocks if b.kind == "img" or norm(b.text)]
+    normed = {id(b): norm(b.text) for b in draft.blocks if b.kind != "img"}  # once a line
+    blocks = [b for b in draft.blocks if b.kind == "img" or normed[id(b)]]
     lines, parts, images = [], [], []
     for index, block in enumerate(blocks):
         if block.kind == "img":
             caption = _caption_after(blocks, index)
-            images.append({"url": block.src, "caption": norm(caption.text) if caption else None})
+            images.append({"url": block.src, "caption": normed[id(caption)] if caption else None})
             continue
-        text = norm(block.text)
+        text = normed[id(block)]
         lines.append(text)
         parts.append(_html_block(block, text, norm))
     parts = _tables(_attach_images(blocks, parts, images))

@@ -73,7 +73,7 @@ def _leaves(root: html.HtmlElement) -> Iterator[tuple[html.HtmlElement, html.Htm
         if len(text) < 8 or not _CJK_PUNCT.search(text):
             continue
         links = sum(dom.text_length(a) for a in element.iter("a"))
-        plain = dom.text_length(element) - links
+        plain = dom.chars(text) - links  # the text read once
         parent = element.getparent()
         if plain <= 0 or parent is None:
             continue

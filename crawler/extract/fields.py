@@ -113,13 +113,12 @@ def published(
         value = dates.parse_date(raw)
         if value:
             return value, raw
-    body = page.root.find(".//body")
-    if body is not None:
-        for match in _LABELLED_DATE.finditer(to_simplified(dom.text_of(body))):
-            raw = match.string[match.end(): match.end() + 40]
-            value = dates.parse_date(raw)
-            if value:
-                return value, raw
+    # The page's visible lines, walked once for every field (hidden copies are not shown).
+    for match in _LABELLED_DATE.finditer(to_simplified(" ".join(_visible_lines(page)))):
+        raw = match.string[match.end(): match.end() + 40]
+        value = dates.parse_date(raw)
+        if value:
+            return value, raw
     shown = [dom.text_of(e) for e in page.select(_DATE_ELEMENTS[0]) if not hidden(e)]
     for raw in [*shown, page.meta(*_PUBLISHED_META)]:
         value = dates.parse_date(raw)

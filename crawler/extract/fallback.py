@@ -67,7 +67,7 @@ _DISPLAY_NONE = re.compile(r"(?:^|;)\s*display\s*:\s*none", re.I)
 def _leaves(root: html.HtmlElement) -> Iterator[tuple[html.HtmlElement, html.HtmlElement, int]]:
     """(leaf, holder, non-link length) for each leaf text block with Chinese punctuation."""
     for element in root.iter(*_LEAF_BLOCKS):
-        if any(isinstance(c.tag, str) and c.tag in dom.BLOCK_TAGS for c in element):
+        if any(c.tag in dom.BLOCK_TAGS for c in element):  # (a comment's tag is a function: not in it)
             continue
         text = element.text_content()
         if len(text) < 8 or not _CJK_PUNCT.search(text):

@@ -67,12 +67,14 @@ def drop_block(container: etree._Element, fired: Counter) -> None:
     """Remove disclosure blocks under `container`: the smallest elements holding two labels."""
     if not _ANY_LABEL.search(container.text_content()) or len(_keys_in(container)) < 2:
         return  # most pages: one pass over the text, and done
-    # Each block's labels read once (the nested test below would read them once per ancestor).
-    holds = {e: len(_keys_in(e)) >= 2 for e in container.iterdescendants(*_BLOCKS)}
-    for element in holds:
+    # Only blocks short enough to be one are read (their inner blocks are shorter still),
+    # and each block's labels once, not once per ancestor.
+    small = [e for e in container.iterdescendants(*_BLOCKS) if dom.text_length(e) <= _MAX_BLOCK]
+    holds = {e: len(_keys_in(e)) >= 2 for e in small}
+    for element in small:
         if element.getparent() is None or any(holds[inner] for inner in element.iterdescendants(*_BLOCKS)):
             continue
-        if holds[element] and dom.text_length(element) <= _MAX_BLOCK:
+        if holds[element]:
             element.drop_tree()  # lxml.html: the text after it stays
             fired["element:disclosure"] += 1
 

@@ -207,7 +207,7 @@ def _only_bold(node: etree._Element) -> bool:
         return False
     if any((c.tail or "").strip() for c in children):
         return False
-    return any(c.tag in ("strong", "b") or c.find(".//strong") is not None or c.find(".//b") is not None for c in children)
+    return any(next(c.iter("strong", "b"), None) is not None for c in children)  # itself or inside
 
 
 def is_layout_row(row: etree._Element) -> bool:

@@ -209,10 +209,10 @@ def _classed(title_element: etree._Element, words: tuple[str, ...], parse: Calla
         attrs = f"{element.get('class') or ''} {element.get('id') or ''}".lower().replace("-", "").replace("_", "")
         if any(w in attrs for w in words):
             matches.append(element)
+    holding = {ancestor for match in matches for ancestor in match.iterancestors()}  # not innermost
     for element in matches:
-        inner = any(other is not element and element in other.iterancestors() for other in matches)
-        text = dom.text_of(element)
-        if not inner and text and len(text) <= 40 and not hidden(element):
+        text = dom.text_of(element) if element not in holding else ""
+        if text and len(text) <= 40 and not hidden(element):
             value = parse(text)
             if value:
                 return value

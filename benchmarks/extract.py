@@ -5,7 +5,8 @@
 Runs our extract(), trafilatura, readability-lxml and a bare lxml parse of the same
 bytes (the floor) over every page of the corpus (or fixtures/ when no corpus is there),
 interleaved page by page and round by round, and prints pages per second, median and p95
-ms per page per category, the ratios ours / trafilatura and ours / bare parse, our
+ms per page per category, the ratios ours / trafilatura, fallback / trafilatura and ours /
+bare parse, our
 profile-path and fallback-path times, the fallback alone on every page (no profile, as on a
 site never seen), and peak memory.
 """

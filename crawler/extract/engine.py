@@ -5,7 +5,8 @@ The cascade, and the `extractor` value each stage reports:
   2. profiles whose template markers are in the markup      -> profile name
      (mirror sites copy a site's pages onto other hosts)
   3. the generic path: the story the page's own headline      -> "readability"
-     introduces, by readability-lxml or prose density, cleaned by the same noise rules
+     introduces, by prose density (readability-lxml only where that and the headline
+     disagree), cleaned by the same noise rules
 A profile's result is kept only if it passes validation (a title, enough body); the
 generic path rejects a page only on strong evidence (see _with_fallback, _headless).
 """

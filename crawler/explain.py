@@ -29,7 +29,8 @@ VERDICTS = {
     "rejected": ("page rejected: not an article", "#f0f0f0"),
 }
 _FIELDS = ("title", "published_at", "source", "author", "editor")
-_PICKS = {"fallback:density": "the densest prose block (readability's pick was much shorter)",
+_PICKS = {"fallback:prose": "the densest prose block, which holds the first prose after the headline (readability not run)",
+          "fallback:density": "the densest prose block (readability's pick was much shorter)",
           "fallback:headline": "the container the headline opens (readability found nothing that holds it)"}
 
 

@@ -141,3 +141,83 @@ def test_media_chrome_dropped_from_a_video_page():
     article = extract(_portal(main, "示例市环湖绿道全线贯通"), URL)
     assert article.content == BRIEF
     assert article.noise_removed["line:media-player"] >= 3
+
+
+def _no_readability(monkeypatch):
+    def refuse(page):
+        raise AssertionError("readability-lxml ran")
+    monkeypatch.setattr("crawler.extract.engine.readability_container", refuse)
+
+
+PARAGRAPHS = [f"示例市第{i}项民生工程今年完工，市民出行更加便利，相关部门表示将继续推进。" for i in range(4)]
+
+
+def test_readability_is_not_run_where_the_densest_block_holds_the_headlines_prose(monkeypatch):
+    _no_readability(monkeypatch)
+    main = (f'<div class="article"><h1>示例市民生工程完工</h1><div class="info">2024-05-10 10:20 来源：示例日报</div>'
+            f'<div class="content">{"".join(f"<p>{p}</p>" for p in PARAGRAPHS)}</div></div>')
+    article = extract(_portal(main, "示例市民生工程完工"), URL)
+    assert article.content.splitlines() == PARAGRAPHS
+    assert article.noise_removed["fallback:prose"] == 1
+
+
+def test_readability_is_still_asked_where_the_two_measures_disagree(monkeypatch):
+    """The brief under the headline, a longer story elsewhere: the densest block does not
+    hold the headline's prose, so readability is asked (and here loses to the anchor)."""
+    asked = []
+    def record(page):
+        asked.append(page.url)
+        raise NotArticle("no_article_body", "test")
+    monkeypatch.setattr("crawler.extract.engine.readability_container", record)
+    main = (f'<div class="article"><h1>示例市环湖绿道全线贯通</h1><div class="content"><p>{BRIEF}</p></div></div>'
+            f'<div class="rec"><h2><a href="/a/999.html">另一座城市的另一件事情</a></h2><div class="rec-body">{LONG_STORY}</div></div>')
+    assert extract(_portal(main, "示例市环湖绿道全线贯通"), URL).content == BRIEF
+    assert asked == [URL]
+
+
+def test_a_story_split_over_sections_is_read_whole(monkeypatch):
+    """Siblings of the densest block that hold a good share of its prose join it (a WeChat
+    article is a run of <section>s; the first, longest, is the densest block)."""
+    _no_readability(monkeypatch)
+    sections = "".join(f"<section><p>{p * (4 if i == 0 else 1)}</p></section>" for i, p in enumerate(PARAGRAPHS))
+    main = f'<h1>示例市民生工程完工</h1><div class="rich_media_content">{sections}</div>'
+    lines = extract(_portal(main, "示例市民生工程完工"), URL).content.splitlines()
+    assert [line[:20] for line in lines] == [p[:20] for p in PARAGRAPHS]
+
+
+def test_the_headlines_own_box_and_links_before_the_story_are_not_the_story(monkeypatch):
+    """The subtitle printed in the headline's box, and a player's title linking elsewhere
+    between headline and story, are dropped from the body block; images stay."""
+    _no_readability(monkeypatch)
+    main = ('<div class="detail"><div class="title-box"><h1>示例市民生工程完工</h1>'
+            '<p class="subtitle">去年改造道路一百二十公里</p></div>'
+            '<div class="video"><a href="/v/1.html">视频：民生工程一览，全程回顾</a></div>'
+            '<p><img src="/img/1.jpg"></p>'
+            f'{"".join(f"<p>{p}</p>" for p in PARAGRAPHS)}</div>')
+    article = extract(_portal(main, "示例市民生工程完工"), URL)
+    assert article.content.splitlines() == PARAGRAPHS
+    assert [image["url"] for image in article.images] == ["http://news.unknown-portal.test/img/1.jpg"]
+    assert article.noise_removed["fallback:before-story"] == 1
+
+
+def test_a_headline_inside_a_hidden_block_gives_way_to_the_visible_one(monkeypatch):
+    _no_readability(monkeypatch)
+    main = ('<div style="display:none"><h1>示例市民生工程完工</h1></div>'
+            f'<h1>示例市民生工程完工</h1><div class="text">{"".join(f"<p>{p}</p>" for p in PARAGRAPHS)}</div>')
+    article = extract(_portal(main, "示例市民生工程完工"), URL)
+    assert article.content.splitlines() == PARAGRAPHS and article.noise_removed["fallback:prose"] == 1
+
+
+def test_lines_read_from_the_tree_are_read_again_once_the_fallback_edits_it():
+    """Page.memo keeps a whole-page walk for every stage that asks, until the tree changes:
+    text revealed by the fallback (visibility:hidden until scripts run) is then seen."""
+    from crawler.extract import fields
+    from crawler.extract.fallback import settle_visibility
+    from crawler.extract.page import Page
+
+    page = Page.load('<html><body><p>页首</p><p style="visibility:hidden">责任编辑：张三</p></body></html>'.encode(), URL)
+    assert fields._visible_lines(page) == ["页首"]
+    assert fields._visible_lines(page) is fields._visible_lines(page)  # walked once
+    settle_visibility(page.root)
+    page.edited()
+    assert fields._visible_lines(page) == ["页首", "责任编辑：张三"]

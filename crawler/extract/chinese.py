@@ -45,6 +45,7 @@ def has_traditional(text: str) -> bool:
     return not _traditional_chars().isdisjoint(text)
 
 
+@lru_cache(maxsize=16384)  # the same lines are read by several field readers and rules
 def to_simplified(text: str) -> str:
     if not text or not has_traditional(text):
         return text

@@ -60,16 +60,21 @@ def read(page: Page, selectors: tuple[str, ...] = ()) -> dict[str, str]:
     return found
 
 
+_BLOCKS = ("table", "ul", "dl", "div")
+
+
 def drop_block(container: etree._Element, fired: Counter) -> None:
     """Remove disclosure blocks under `container`: the smallest elements holding two labels."""
     if not _ANY_LABEL.search(container.text_content()) or len(_keys_in(container)) < 2:
         return  # most pages: one pass over the text, and done
-    for element in list(container.iter("table", "ul", "dl", "div")):
-        if element is container or element.getparent() is None:
+    # Only blocks short enough to be one are read (their inner blocks are shorter still),
+    # and each block's labels once, not once per ancestor.
+    small = [e for e in container.iterdescendants(*_BLOCKS) if dom.text_length(e) <= _MAX_BLOCK]
+    holds = {e: len(_keys_in(e)) >= 2 for e in small}
+    for element in small:
+        if element.getparent() is None or any(holds[inner] for inner in element.iterdescendants(*_BLOCKS)):
             continue
-        if any(child.tag in ("table", "ul", "dl", "div") and len(_keys_in(child)) >= 2 for child in element.iterdescendants()):
-            continue
-        if len(_keys_in(element)) >= 2 and dom.text_length(element) <= _MAX_BLOCK:
+        if holds[element]:
             element.drop_tree()  # lxml.html: the text after it stays
             fired["element:disclosure"] += 1
 

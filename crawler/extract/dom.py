@@ -12,6 +12,11 @@ from lxml import etree, html
 _PARSER = html.HTMLParser(
     remove_comments=True, remove_pis=True, no_network=True, huge_tree=True, recover=True
 )
+# One element class for every tag, chosen in C: lxml.html's default lookup runs Python for
+# each element proxy (to give <form> and <input> their own classes, which nothing here
+# uses), and walks over a page create tens of thousands of proxies.
+_PARSER.set_element_class_lookup(etree.ElementDefaultClassLookup(
+    element=html.HtmlElement, comment=html.HtmlComment, pi=html.HtmlProcessingInstruction, entity=html.HtmlEntity))
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>", re.IGNORECASE)
 # A stray </html> or </body> mid-file (server-side includes) would end the document there.
 _EARLY_END = re.compile(r"</(?:html|body)\s*>", re.IGNORECASE)
@@ -96,7 +101,12 @@ def text_of(element: etree._Element) -> str:
 
 def text_length(element: etree._Element) -> int:
     """Characters of visible text, spaces aside: for density measures, where speed counts."""
-    return len(_SPACE.sub("", element.text_content()))
+    return chars(element.text_content())
+
+
+def chars(text: str) -> int:
+    """Characters of a text, spaces aside."""
+    return len(_SPACE.sub("", text))
 
 
 @dataclass
@@ -197,7 +207,7 @@ def _only_bold(node: etree._Element) -> bool:
         return False
     if any((c.tail or "").strip() for c in children):
         return False
-    return any(c.tag in ("strong", "b") or c.find(".//strong") is not None or c.find(".//b") is not None for c in children)
+    return any(next(c.iter("strong", "b"), None) is not None for c in children)  # itself or inside
 
 
 def is_layout_row(row: etree._Element) -> bool:

@@ -5,7 +5,8 @@ The cascade, and the `extractor` value each stage reports:
   2. profiles whose template markers are in the markup      -> profile name
      (mirror sites copy a site's pages onto other hosts)
   3. the generic path: the story the page's own headline      -> "readability"
-     introduces, by readability-lxml or prose density, cleaned by the same noise rules
+     introduces, by prose density (readability-lxml only where that and the headline
+     disagree), cleaned by the same noise rules
 A profile's result is kept only if it passes validation (a title, enough body); the
 generic path rejects a page only on strong evidence (see _with_fallback, _headless).
 """
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterator
 from urllib.parse import urljoin, urlsplit
 
-from lxml import etree
+from lxml import etree, html
 
 from ..items import Article
 from . import attachments, bylines, chinese, disclosure, dom, fields
@@ -163,8 +164,9 @@ def _with_fallback(page: Page, notes: list[Note] | None = None) -> Draft:
     """The story the page's own headline introduces, or NotArticle when the page's main
     block is a list of links to other pages. With `notes`, say what was hidden and how
     the main block was found."""
-    title, headline = _fallback_headline(page)
     revealed = settle_visibility(page.root, notes)
+    page.edited()
+    title, headline = _fallback_headline(page)  # a visible one: hidden copies are gone
     scores = prose_scores(page.root)
     leaf, anchored, pointing = _anchor(page, scores, headline)
     if anchored is None:
@@ -180,7 +182,7 @@ def _with_fallback(page: Page, notes: list[Note] | None = None) -> Draft:
         raise NotArticle("list_page", f"{pointing:.0%} of the main block's text points to other pages")
     fields_only = _fallback_fields(page, title, headline)
     fields_only.notes = notes
-    draft = _body(page, fields_only, scores, leaf, anchored)
+    draft = _body(page, fields_only, scores, headline, leaf, anchored)
     if revealed:
         draft.fired["fallback:revealed-hidden"] += revealed
     draft.own_headline = headline is not None and _own_headline(page, headline)
@@ -220,12 +222,22 @@ def _main_block_notes(headline, leaf, anchored, pointing: float) -> list[Note]:
     return notes
 
 
-def _body(page: Page, fields_only: Draft, scores: dict, leaf, anchored) -> Draft:
-    """Readability's pick, unless the densest prose block holds far more article text (the
-    second opinion is sought only when readability's text is short: that is where it
-    misfires). When the page has a headline, a pick must hold the first prose after it:
-    a longer feed or recommended story elsewhere loses to the story the headline
-    introduces, the prose container on the path from headline to that prose."""
+def _body(page: Page, fields_only: Draft, scores: dict, headline, leaf, anchored) -> Draft:
+    """The densest prose container when it holds the first prose after the headline: two
+    measures of our own agree, and readability-lxml (as slow as a whole extractor) is not
+    asked. Only where they disagree, or the page has no headline to anchor on, is
+    readability's pick sought, as before: it must hold that first prose, and the densest
+    block replaces it when that holds far more article text (the second opinion is sought
+    only when readability's text is short: that is where it misfires). When neither
+    holds it (readability took a longer recommended story or a "more news" feed), the
+    body is the container on the path from the headline to that prose that holds most."""
+    dense = densest_container(scores)
+    if dense is not None and (leaf is None or dense is leaf or dense in leaf.iterancestors()):
+        draft = _cleaned(fields_only, _own_pick(scores, dense, headline, leaf), page.url, leaf)
+        draft.fired["fallback:prose"] += 1
+        return draft
+    if leaf is not None:
+        dense = None  # the densest block is elsewhere: a feed or another story
     try:
         picked = readability_container(page)
     except NotArticle:
@@ -242,9 +254,6 @@ def _body(page: Page, fields_only: Draft, scores: dict, leaf, anchored) -> Draft
         draft = _cleaned(fields_only, copy.deepcopy(origin) if table_lost else picked, page.url)
         if table_lost:
             draft.fired["fallback:table-kept"] += 1
-    dense = densest_container(scores)
-    if dense is not None and leaf is not None and dense is not leaf and dense not in leaf.iterancestors():
-        dense = None
     if dense is not None and (draft is None or _text_length(draft) < 1500):
         second = _cleaned(fields_only, copy.deepcopy(dense), page.url)
         if draft is None or _text_length(second) > 2 * _text_length(draft):
@@ -256,6 +265,49 @@ def _body(page: Page, fields_only: Draft, scores: dict, leaf, anchored) -> Draft
     if draft is None:
         raise NotArticle("no_article_body", "readability found nothing")
     return draft
+
+
+# A sibling of the densest block joins the body when it holds at least this share of the
+# block's prose: a story split over several sections (WeChat) or pages of a CMS. The
+# share readability-lxml uses for the same join.
+SIBLING_SHARE = 0.2
+
+
+def _own_pick(scores: dict, dense: etree._Element, headline, leaf) -> etree._Element:
+    """The body as a detached copy: the densest prose block and its siblings that hold a
+    good share of prose too, without the headline's own box."""
+    parent = dense.getparent()
+    parts = [dense] if parent is None else [
+        s for s in parent if s is dense or scores.get(s, 0) >= SIBLING_SHARE * scores[dense]]
+    if len(parts) == 1:
+        return _without_header(dense, headline, leaf)
+    wrapper = html.Element("div")
+    wrapper.extend(_without_header(part, headline, leaf) for part in parts)
+    return wrapper
+
+
+def _without_header(container: etree._Element, headline: etree._Element, leaf: etree._Element) -> etree._Element:
+    """A copy of a body block without the headline's own box (the headline, its subtitle
+    and info line, printed above the story) when the block holds it."""
+    box = None
+    if headline is None or leaf is None:
+        return copy.deepcopy(container)
+    for ancestor in (headline, *headline.iterancestors()):
+        if ancestor is container:
+            break
+        if leaf in ancestor.iterdescendants():
+            return copy.deepcopy(container)
+        box = ancestor
+    else:
+        return copy.deepcopy(container)  # the headline sits outside the block
+    if box is None:
+        return copy.deepcopy(container)
+    relative = container.getroottree().getpath(box)[len(container.getroottree().getpath(container)):]
+    copied = copy.deepcopy(container)
+    found = copied.xpath("." + relative)
+    if found:
+        found[0].drop_tree()  # its tail stays
+    return copied
 
 
 def _data_rows(element: etree._Element) -> int:
@@ -310,11 +362,12 @@ def _fallback_fields(page: Page, title: str | None, title_element: etree._Elemen
     return draft
 
 
-def _cleaned(fields_only: Draft, container, base_url: str) -> Draft:
+def _cleaned(fields_only: Draft, container, base_url: str, leaf: etree._Element | None = None) -> Draft:
+    """A candidate body, cleaned; with the first prose `leaf`, the story starts there."""
     notes = None if fields_only.notes is None else list(fields_only.notes)  # each candidate its own
     draft = dataclasses.replace(fields_only, blocks=[], fired=Counter(), notes=notes)
     drop_elements(container, GLOBAL_NOISE, draft.fired, draft.notes)
-    _clean_into(draft, container, base_url)
+    _clean_into(draft, container, base_url, dom.compact(dom.text_of(leaf))[:40] if leaf is not None else None)
     return draft
 
 
@@ -333,10 +386,13 @@ def _element_with_text(root: etree._Element, text: str) -> etree._Element | None
     return None
 
 
-def _clean_into(draft: Draft, container: etree._Element, base_url: str) -> None:
+def _clean_into(draft: Draft, container: etree._Element, base_url: str, starts: str | None = None) -> None:
     draft.attachments = attachments.merged(attachments.in_body(container, base_url), draft.attachments)
     disclosure.drop_block(container, draft.fired)
-    cleaned = clean_blocks(dom.blocks_of(container, base_url), draft.fired, draft.title, draft.notes)
+    blocks = dom.blocks_of(container, base_url)
+    if starts:
+        blocks = _from_first_prose(blocks, starts, draft)
+    cleaned = clean_blocks(blocks, draft.fired, draft.title, draft.notes)
     draft.blocks = cleaned.blocks
     draft.editor = draft.editor or cleaned.captured.get("editor")
     draft.author = draft.author or cleaned.captured.get("author") or bylines.body_author(
@@ -344,6 +400,22 @@ def _clean_into(draft: Draft, container: etree._Element, base_url: str) -> None:
     # A 来源 line inside the article names the original outlet; the info line may only
     # name the account that reposted it (网易号).
     draft.source = cleaned.captured.get("source") or draft.source
+
+
+def _from_first_prose(blocks: list, starts: str, draft: Draft) -> list:
+    """The story starts at the first prose after the headline: link lines before it in the
+    body block (a player's title, a gallery link, teasers) point elsewhere and are dropped.
+    A document's title, its 文号 or a lead line before that prose are no links: they stay."""
+    first = next((i for i, b in enumerate(blocks) if b.kind != "img" and starts in dom.compact(b.text)), 0)
+    kept = []
+    for index, block in enumerate(blocks):
+        if index < first and block.kind != "img" and block.link_chars >= 0.5 * len(block.text):
+            draft.fired["fallback:before-story"] += 1
+            if draft.notes is not None:
+                draft.notes.append(Note("line", "before-story", (block.text,)))
+        else:
+            kept.append(block)
+    return kept
 
 
 def _strip_suffixes(title: str, profile: SiteProfile) -> str:
@@ -395,14 +467,15 @@ def _finish(page: Page, draft: Draft, options: ExtractOptions, trace: Trace | No
         value = dom.squeeze(value)
         return chinese.to_simplified(value) if convert else value
 
-    blocks = [b for b in draft.blocks if b.kind == "img" or norm(b.text)]
+    normed = {id(b): norm(b.text) for b in draft.blocks if b.kind != "img"}  # once a line
+    blocks = [b for b in draft.blocks if b.kind == "img" or normed[id(b)]]
     lines, parts, images = [], [], []
     for index, block in enumerate(blocks):
         if block.kind == "img":
             caption = _caption_after(blocks, index)
-            images.append({"url": block.src, "caption": norm(caption.text) if caption else None})
+            images.append({"url": block.src, "caption": normed[id(caption)] if caption else None})
             continue
-        text = norm(block.text)
+        text = normed[id(block)]
         lines.append(text)
         parts.append(_html_block(block, text, norm))
     parts = _tables(_attach_images(blocks, parts, images))

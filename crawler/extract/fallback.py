@@ -5,7 +5,7 @@ import logging
 import re
 from typing import Iterator
 
-from lxml import html
+from lxml import etree, html
 from readability import Document
 
 from . import dom
@@ -45,8 +45,8 @@ def settle_visibility(root: html.HtmlElement, notes: list[Note] | None = None) -
     elements with the `hidden` attribute or display:none are dropped, as readability does,
     before any block is scored. With `notes`, say what each drop removed."""
     shown = 0
-    for element in list(root.iter()):
-        if not isinstance(element.tag, str) or element.getparent() is None:
+    for element in _STYLED(root):  # in C: the few elements with a style or `hidden`
+        if element.getparent() is None:
             continue
         style = element.get("style") or ""
         if element.get("hidden") is not None or _DISPLAY_NONE.search(style):
@@ -60,19 +60,20 @@ def settle_visibility(root: html.HtmlElement, notes: list[Note] | None = None) -
     return shown
 
 
+_STYLED = etree.XPath("//*[@style or @hidden]")
 _DISPLAY_NONE = re.compile(r"(?:^|;)\s*display\s*:\s*none", re.I)
 
 
 def _leaves(root: html.HtmlElement) -> Iterator[tuple[html.HtmlElement, html.HtmlElement, int]]:
     """(leaf, holder, non-link length) for each leaf text block with Chinese punctuation."""
     for element in root.iter(*_LEAF_BLOCKS):
-        if any(isinstance(c.tag, str) and c.tag in dom.BLOCK_TAGS for c in element):
+        if any(c.tag in dom.BLOCK_TAGS for c in element):  # (a comment's tag is a function: not in it)
             continue
         text = element.text_content()
         if len(text) < 8 or not _CJK_PUNCT.search(text):
             continue
         links = sum(dom.text_length(a) for a in element.iter("a"))
-        plain = dom.text_length(element) - links
+        plain = dom.chars(text) - links  # the text read once
         parent = element.getparent()
         if plain <= 0 or parent is None:
             continue

@@ -113,13 +113,12 @@ def published(
         value = dates.parse_date(raw)
         if value:
             return value, raw
-    body = page.root.find(".//body")
-    if body is not None:
-        for match in _LABELLED_DATE.finditer(to_simplified(dom.text_of(body))):
-            raw = match.string[match.end(): match.end() + 40]
-            value = dates.parse_date(raw)
-            if value:
-                return value, raw
+    # The page's visible lines, walked once for every field (hidden copies are not shown).
+    for match in _LABELLED_DATE.finditer(to_simplified(" ".join(_visible_lines(page)))):
+        raw = match.string[match.end(): match.end() + 40]
+        value = dates.parse_date(raw)
+        if value:
+            return value, raw
     shown = [dom.text_of(e) for e in page.select(_DATE_ELEMENTS[0]) if not hidden(e)]
     for raw in [*shown, page.meta(*_PUBLISHED_META)]:
         value = dates.parse_date(raw)
@@ -210,10 +209,10 @@ def _classed(title_element: etree._Element, words: tuple[str, ...], parse: Calla
         attrs = f"{element.get('class') or ''} {element.get('id') or ''}".lower().replace("-", "").replace("_", "")
         if any(w in attrs for w in words):
             matches.append(element)
+    holding = {ancestor for match in matches for ancestor in match.iterancestors()}  # not innermost
     for element in matches:
-        inner = any(other is not element and element in other.iterancestors() for other in matches)
-        text = dom.text_of(element)
-        if not inner and text and len(text) <= 40 and not hidden(element):
+        text = dom.text_of(element) if element not in holding else ""
+        if text and len(text) <= 40 and not hidden(element):
             value = parse(text)
             if value:
                 return value
@@ -253,8 +252,13 @@ def _lines_after(page: Page, heading: str | None, max_len: int = 80) -> list[str
 
 
 def _visible_lines(page: Page) -> list[str]:
-    """Text lines of the page in document order, one per block, hidden and script text aside."""
-    bodies = _BODY(page.root)
+    """Text lines of the page in document order, one per block, hidden and script text
+    aside; walked once per page (the header's fields and the last resorts both read them)."""
+    return page.memo("visible_lines", lambda: _walk_lines(page.root))
+
+
+def _walk_lines(root: etree._Element) -> list[str]:
+    bodies = _BODY(root)
     lines: list[str] = []
     current: list[str] = []
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Callable
 
 from lxml import etree
@@ -21,7 +22,7 @@ from .trace import Note, element_note
 # Class / id words that mark widgets and blocks around articles, matched as whole
 # words of the attribute so that e.g. "content" never matches "nav".
 _NOISE_WORDS = (
-    "share", "bdshare", "bdsharebuttonbox", "sharebox", "share_con", "fenxiang", "print", "fontsize",
+    "share", "sharing", "bdshare", "bdsharebuttonbox", "sharebox", "share_con", "fenxiang", "print", "fontsize",
     "font-size", "zihao", "related", "relevant", "recommend", "recommends", "tuijian", "xgxw",
     "comment", "comments", "pinglun", "copyright", "footer", "breadcrumb", "crumbs", "location",
     "position", "advert", "advertisement", "ad", "ads", "adv", "gg", "banner", "qrcode", "ewm",
@@ -240,6 +241,7 @@ def _structural_noise(block: Block, alts: set[str], title: str | None) -> str | 
     return None
 
 
+@lru_cache(maxsize=8192)  # a line is tested by the link-density check, then by the cleaning
 def matching_rule(text: str) -> LineRule | None:
     text = to_simplified(text)  # rules are written in Simplified; mirrors print Traditional
     for rule in LINE_RULES:

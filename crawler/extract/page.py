@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Callable, TypeVar
 from urllib.parse import urljoin
 
 from lxml import etree, html
@@ -30,10 +31,9 @@ _ERROR_TITLE = re.compile(
 _TITLE_CLASS = re.compile(r"title|tit\d|headline|biaoti|^bt$|hdtitle|newstit|arttit", re.I)
 
 
-_HEADLINE_CANDIDATES = etree.XPath(
-    "//h1 | //h2 | //h3 | //*[self::div or self::span or self::p or self::td or self::strong or self::b"
-    " or self::font][@class or @id]"
-)
+# Where headlines are: h1-h3, and these tags when their class or id names a title. Walked
+# with lxml's tag filter in document order: an XPath union of these sorts thousands of nodes.
+_HEADLINE_TAGS = ("h1", "h2", "h3", "div", "span", "p", "td", "strong", "b", "font")
 
 
 def _HEADLINE_ELEMENT(element) -> bool:
@@ -56,12 +56,27 @@ _SELECTOR_TOKENS = re.compile(r"[.#][\w-]+")
 _ATTRIBUTE_TESTS = re.compile(r"\[[^\]]*\]")  # a[href*='.com'] names no class
 
 
+_T = TypeVar("_T")
+
+
 @dataclass
 class Page:
     url: str
     text: str
     encoding: str
     root: html.HtmlElement
+    # Facts read from the tree by whole-page walks, which several stages ask for.
+    _memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def memo(self, key: str, compute: Callable[[], _T]) -> _T:
+        """compute(), once per page until the tree is edited."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    def edited(self) -> None:
+        """The tree changed (the fallback drops hidden elements): forget what was read."""
+        self._memo.clear()
 
     @classmethod
     def load(cls, body: bytes, url: str, content_type: str | None = None) -> "Page":
@@ -137,7 +152,7 @@ class Page:
         if not head:
             return None, None
         best, best_element = None, None
-        for element in _HEADLINE_CANDIDATES(self.root):
+        for element in self.root.iter(*_HEADLINE_TAGS):
             if not _HEADLINE_ELEMENT(element) or not 4 <= dom.text_length(element) <= 160:
                 continue
             text = dom.text_of(element)

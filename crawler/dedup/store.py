@@ -26,7 +26,7 @@ import numpy as np
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.project import project_data_dir
 
-from .fingerprint import BANDS, STORED_DTYPE, Fingerprint, Mark, band_keys, pack_marks, in_band, stored_signature, unpack_marks
+from .fingerprint import BANDS, ROWS, STORED_DTYPE, Fingerprint, Mark, in_band, pack_marks, stored_signature, unpack_marks
 
 
 @dataclass(frozen=True)
@@ -69,32 +69,73 @@ CREATE TABLE IF NOT EXISTS bands (
 ) WITHOUT ROWID;
 """
 # The index of the compact schema (2): one table of buckets, each a packed array of
-# (article id, 16-bit tag) entries, 6 bytes each. An article has one entry per band key and
-# one each for its URL key and its exact hash ("slots"); a slot's 56-bit hash picks the bucket
-# and the tag. A lookup reads 34 buckets and keeps the entries with the right tag; the rows
-# it then reads are checked (same band rows, URL key or exact hash), so a tag that agrees by
-# chance (one entry in 65,536) changes no answer. A row per band key (schema 1) took ~600
-# bytes an article in B-tree cells; an entry takes 6 bytes, plus its share of the bucket row.
+# (article id, 16-bit tag) entries, 6 bytes each. An article has one entry per band and one
+# each for its URL key and its exact hash ("slots"); a slot's 56-bit hash picks the bucket
+# and the tag. A lookup reads its buckets and keeps the entries with the right tag; the rows
+# it then reads are checked (the band's rows, the URL key's or exact hash's full hash), so a
+# tag that agrees by chance (one entry in 65,536) changes no answer. A row per band key
+# (schema 1) took ~600 bytes an article in B-tree cells; an entry takes 6 bytes, plus its
+# share of the bucket's row.
 BUCKET_BITS = 20  # ~300 entries a bucket (a 2 kB row) at 10^7 articles
 _ENTRY = np.dtype([("article", "<u4"), ("tag", "<u2")])
 KEY_SLOT, EXACT_SLOT = BANDS, BANDS + 1  # slot numbers after the bands'
+_MASK = (1 << 56) - 1
+# A band's hash, all bands at once (32 blake2b calls took a third of a lookup): a random
+# linear hash of its four values, then mixed. Two bands that differ yet agree on bucket and
+# tag only add a candidate that `in_band` refuses.
+_MULTIPLIERS = np.random.default_rng(20261201).integers(0, 1 << 62, size=ROWS, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
 
 
 def slot_hash(text: str) -> int:
-    """A 56-bit hash of a URL key or exact hash, as a band key's is."""
+    """A 56-bit hash of a URL key or an exact hash."""
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=7).digest(), "big")
 
 
+def _bucket(slot, value):
+    """Bucket of a slot's 56-bit hash: its upper bits, shifted by the slot (ints or uint64 arrays)."""
+    return ((value >> 16) + slot * 0x9E3779B1) & ((1 << BUCKET_BITS) - 1)
+
+
 def place(slot: int, value: int) -> tuple[int, int]:
-    """The bucket and tag of a slot's 56-bit hash (band keys carry their band above bit 56)."""
-    value &= (1 << 56) - 1
-    return ((value >> 16) + slot * 0x9E3779B1) & ((1 << BUCKET_BITS) - 1), value & 0xFFFF
+    """The bucket and tag of a slot's 56-bit hash."""
+    return _bucket(slot, value & _MASK), value & 0xFFFF
+
+
+def band_places(signature: np.ndarray) -> tuple[list[int], np.ndarray]:
+    """The bucket and tag of each band of a full signature."""
+    rows = signature.reshape(BANDS, ROWS).astype(np.uint64)
+    with np.errstate(over="ignore"):  # uint64 arithmetic wraps, as the hash wants
+        value = (rows * _MULTIPLIERS).sum(axis=1, dtype=np.uint64)
+        value ^= value >> np.uint64(31)
+        value *= np.uint64(0xBF58476D1CE4E5B9)
+        value ^= value >> np.uint64(29)
+    value &= np.uint64(_MASK)
+    buckets = _bucket(np.arange(BANDS, dtype=np.uint64), value)
+    return buckets.tolist(), (value & np.uint64(0xFFFF)).astype(np.uint16)
 
 
 def places(key: str, fingerprint: Fingerprint) -> list[tuple[int, int]]:
-    """Every slot of an article: its band keys, its URL key, its exact hash."""
-    found = [place(band, k) for band, k in enumerate(band_keys(fingerprint.signature))]
-    return found + [place(KEY_SLOT, slot_hash(key)), place(EXACT_SLOT, slot_hash(fingerprint.exact))]
+    """Every slot of an article: its bands, its URL key, its exact hash."""
+    buckets, tags = band_places(fingerprint.signature)
+    return [*zip(buckets, tags.tolist()), place(KEY_SLOT, slot_hash(key)), place(EXACT_SLOT, slot_hash(fingerprint.exact))]
+
+
+def band_hits(buckets: list[int], tags: np.ndarray, entries: list[bytes | None]) -> list[tuple[int, int]]:
+    """(band, article) for each entry with its band's tag in its band's bucket, by band then
+    by article: schema 1's order (the pipeline takes the first near one that is no distinct document)."""
+    blobs = [blob or b"" for blob in entries]
+    array = np.frombuffer(b"".join(blobs), dtype=_ENTRY)
+    band = np.repeat(np.arange(BANDS), [len(blob) // _ENTRY.itemsize for blob in blobs])
+    hit = array["tag"] == tags[band]
+    ids, band = array["article"][hit], band[hit]
+    order = np.lexsort((ids, band))
+    return list(zip(band[order].tolist(), ids[order].tolist()))
+
+
+def in_order(pairs: list[tuple[int, int]], signature: np.ndarray, stored: dict[int, Stored]) -> list[Stored]:
+    """The articles of band_hits that do share the band (its tag did not agree by chance)."""
+    chosen = dict.fromkeys(i for band, i in pairs if i in stored and in_band(signature, stored[i].signature, band))
+    return [stored[i] for i in chosen]
 
 
 def tagged(entries: bytes, tag: int) -> list[int]:
@@ -235,23 +276,17 @@ class SQLiteStore:
         return rows[0][1] if rows else None
 
     def near_candidates(self, fingerprint: Fingerprint) -> list[Stored]:
-        """The articles sharing a band key, in schema 1's order (by band, then by id): the
-        pipeline takes the first near one that is not a distinct document."""
-        buckets = [place(band, k) for band, k in enumerate(band_keys(fingerprint.signature))]
+        buckets, tags = band_places(fingerprint.signature)
         found = dict(self.db.execute(
-            f"SELECT bucket, entries FROM buckets WHERE bucket IN ({','.join('?' * len(buckets))})",
-            [b for b, _ in buckets]).fetchall())
-        pairs = [(band, i) for band, (bucket, tag) in enumerate(buckets) if bucket in found
-                 for i in sorted(tagged(found[bucket], tag))]
+            f"SELECT bucket, entries FROM buckets WHERE bucket IN ({','.join('?' * len(buckets))})", buckets).fetchall())
+        pairs = band_hits(buckets, tags, [found.get(b) for b in buckets])
         if not pairs:
             return []
         ids = sorted({i for _, i in pairs})
         rows = self.db.execute(f"SELECT {_COLUMNS} FROM articles2 WHERE id IN ({','.join('?' * len(ids))})",
                                ids).fetchall()
-        stored = {r[0]: Stored(r[0], r[1], r[2], np.frombuffer(r[3], dtype=STORED_DTYPE), unpack_marks(r[4]))
-                  for r in rows}
-        chosen = dict.fromkeys(i for band, i in pairs if i in stored and in_band(fingerprint.signature, stored[i].signature, band))
-        return [stored[i] for i in chosen]
+        return in_order(pairs, fingerprint.signature, {
+            r[0]: Stored(r[0], r[1], r[2], np.frombuffer(r[3], dtype=STORED_DTYPE), unpack_marks(r[4])) for r in rows})
 
     def add(self, key: str, url: str, fingerprint: Fingerprint) -> None:
         self.add_many([(key, url, fingerprint)])

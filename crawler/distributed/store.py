@@ -25,8 +25,9 @@ import numpy as np
 import redis
 from scrapy_redis.connection import get_redis
 
-from ..dedup.fingerprint import NUM_PERM, STORED_DTYPE, Fingerprint, band_keys, in_band, pack_marks, stored_signature, unpack_marks
-from ..dedup.store import EXACT_SLOT, KEY_SLOT, Stored, entry, place, places, slot_hash, tagged
+from ..dedup.fingerprint import NUM_PERM, STORED_DTYPE, Fingerprint, band_keys, pack_marks, stored_signature, unpack_marks
+from ..dedup.store import (EXACT_SLOT, KEY_SLOT, Stored, band_hits, band_places, entry, in_order, place, places,
+                           slot_hash, tagged)
 
 logger = logging.getLogger(__name__)
 _HEAD = struct.Struct("<QQIdH")  # URL-key hash, exact hash, size, added, URL length
@@ -96,16 +97,13 @@ class RedisStore:
         keys = band_keys(fingerprint.signature)
         candidates = [Stored(0, url, fp.size, fp.signature, fp.marks) for url, (_, fp, _) in self.pending.items()
                       if set(band_keys(fp.signature)) & set(keys)]
-        buckets = [place(band, k) for band, k in enumerate(keys)]
+        buckets, tags = band_places(fingerprint.signature)
         pipe = self.server.pipeline(transaction=False)
-        for bucket, _ in buckets:
+        for bucket in buckets:
             pipe.get(self._k("b", bucket))
-        pairs = [(band, i) for band, ((_, tag), entries) in enumerate(zip(buckets, pipe.execute())) if entries
-                 for i in sorted(tagged(entries, tag))]
+        pairs = band_hits(buckets, tags, pipe.execute())
         records = self._records(sorted({i for _, i in pairs}))
-        chosen = dict.fromkeys(i for band, i in pairs
-                               if i in records and in_band(fingerprint.signature, records[i][3].signature, band))
-        return candidates + [records[i][3] for i in chosen]
+        return candidates + in_order(pairs, fingerprint.signature, {i: r[3] for i, r in records.items()})
 
     def add(self, key: str, url: str, fingerprint: Fingerprint) -> None:
         self.pending[url] = (key, fingerprint, time.time())

@@ -26,13 +26,32 @@ import redis
 from scrapy_redis.connection import get_redis
 
 from ..dedup.fingerprint import NUM_PERM, STORED_DTYPE, Fingerprint, band_keys, pack_marks, stored_signature, unpack_marks
-from ..dedup.store import (EXACT_SLOT, KEY_SLOT, Stored, band_hits, band_places, entry, in_order, place, places,
-                           slot_hash, tagged)
+from ..dedup.store import EXACT_SLOT, KEY_SLOT, Stored, band_places, entry, in_order, place, places, slot_hash
 
 logger = logging.getLogger(__name__)
 _HEAD = struct.Struct("<QQIdH")  # URL-key hash, exact hash, size, added, URL length
 RECORDS = 10  # 2^10 records a Redis hash: its per-key cost spread over them
 _SIGNATURE = NUM_PERM  # stored values a record holds
+
+# KEYS: buckets. ARGV: the records' key prefix, then each bucket's tag (2 bytes). Returns
+# (bucket's index, article, record) for each entry of the tag, in one round trip: the tag is
+# searched as a string, a hit counting only at an entry's tag position (offset 4 of 6).
+_FIND = """
+local found = {}
+for i, key in ipairs(KEYS) do
+  local entries = redis.call('GET', key)
+  local at = entries and string.find(entries, ARGV[i + 1], 1, true)
+  while at do
+    if (at - 1) % 6 == 4 then
+      local article = struct.unpack('<I4', entries, at - 4)
+      local record = redis.call('HGET', ARGV[1] .. math.floor(article / PER_HASH), article % PER_HASH)
+      if record then table.insert(found, i - 1); table.insert(found, article); table.insert(found, record) end
+    end
+    at = string.find(entries, ARGV[i + 1], at + 1, true)
+  end
+end
+return found
+""".replace("PER_HASH", str(1 << RECORDS))
 
 
 def _pack(key: str, url: str, fingerprint: Fingerprint, added: float) -> bytes:
@@ -55,6 +74,7 @@ class RedisStore:
         self.server: redis.Redis = get_redis(url=url) if url else get_redis()
         self.prefix = prefix
         self.pending: dict[str, tuple[str, Fingerprint, float]] = {}  # url -> (key, fingerprint, time)
+        self._find = self.server.register_script(_FIND)
         if next(iter(self.server.scan_iter(match=self._k("band", "*"), count=1000)), None) is not None:
             logger.warning("Redis holds dedup keys of the former layout (%s): they are not read; "
                            "delete them, see the README (Deduplication: store size)", self._k("band", "*"))
@@ -66,16 +86,14 @@ class RedisStore:
     def _k(self, *parts: object) -> str:
         return ":".join((self.prefix, *map(str, parts)))
 
-    def _records(self, ids: list[int]) -> dict[int, tuple[int, int, float, Stored]]:
-        pipe = self.server.pipeline(transaction=False)
-        for article in ids:
-            pipe.hget(self._k("a", article >> RECORDS), article & ((1 << RECORDS) - 1))
-        return {i: _unpack(i, record) for i, record in zip(ids, pipe.execute()) if record}
+    def _lookup(self, places: list[tuple[int, int]]) -> list[tuple[int, int, tuple[int, int, float, Stored]]]:
+        """(slot index, article, record) for each entry with its slot's tag in its slot's bucket."""
+        found = self._find(keys=[self._k("b", bucket) for bucket, _ in places],
+                           args=[self._k("a", ""), *(tag.to_bytes(2, "little") for _, tag in places)])
+        return [(found[n], found[n + 1], _unpack(found[n + 1], found[n + 2])) for n in range(0, len(found), 3)]
 
     def _slot(self, slot: int, value: int) -> list[tuple[int, int, float, Stored]]:
-        bucket, tag = place(slot, value)
-        ids = tagged(self.server.get(self._k("b", bucket)) or b"", tag)
-        return list(self._records(ids).values())
+        return [record for _, _, record in self._lookup([place(slot, value)])]
 
     def url_seen(self, key: str, newer_than: float | None = None) -> str | None:
         for url, (pending_key, _, added) in self.pending.items():
@@ -98,12 +116,9 @@ class RedisStore:
         candidates = [Stored(0, url, fp.size, fp.signature, fp.marks) for url, (_, fp, _) in self.pending.items()
                       if set(band_keys(fp.signature)) & set(keys)]
         buckets, tags = band_places(fingerprint.signature)
-        pipe = self.server.pipeline(transaction=False)
-        for bucket in buckets:
-            pipe.get(self._k("b", bucket))
-        pairs = band_hits(buckets, tags, pipe.execute())
-        records = self._records(sorted({i for _, i in pairs}))
-        return candidates + in_order(pairs, fingerprint.signature, {i: r[3] for i, r in records.items()})
+        hits = self._lookup(list(zip(buckets, tags.tolist())))
+        pairs = sorted((band, article) for band, article, _ in hits)
+        return candidates + in_order(pairs, fingerprint.signature, {a: record[3] for _, a, record in hits})
 
     def add(self, key: str, url: str, fingerprint: Fingerprint) -> None:
         self.pending[url] = (key, fingerprint, time.time())

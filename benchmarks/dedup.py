@@ -175,14 +175,15 @@ def url(n: int) -> str:
 
 
 def fill(store, count: int, size: int, rng: np.random.Generator) -> None:
-    """Random signatures (they share no band by chance), committed: as a crawl leaves them."""
+    """Random signatures (they share no band by chance), committed a batch at a time as a
+    crawl commits them (Redis sends a commit as one transaction)."""
     while count < size:
-        batch = min(20000, size - count)
+        batch = min(2000, size - count)
         signatures = rng.integers(0, 1 << 32, size=(batch, NUM_PERM), dtype=np.uint32)
         store.add_many((url(count + i)[6:], url(count + i), Fingerprint(f"{count + i:040x}", sig, 500))
                        for i, sig in enumerate(signatures))
+        store.commit_pending()
         count += batch
-    store.commit_pending()
 
 
 def lookups_per_second(store, rng: np.random.Generator, count: int = 2000) -> float:

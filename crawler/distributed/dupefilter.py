@@ -103,6 +103,30 @@ class UrlKeyRedisDupeFilter(RFPDupeFilter):
             return super().request_seen(request)
         return not self._add(keys=[self.key], args=self.bloom.offsets(self.request_fingerprint(request)))
 
+    def add_all(self, fingerprints: list[str]) -> list[bool]:
+        """Each fingerprint through the filter in one round trip; True where it was new."""
+        pipe = self.server.pipeline(transaction=False)
+        for fingerprint in fingerprints:
+            if self.bloom is None:
+                pipe.sadd(self.key, fingerprint)
+            else:
+                self._add(keys=[self.key], args=self.bloom.offsets(fingerprint), client=pipe)
+        return [bool(new) for new in pipe.execute()]
+
+    def holds(self, fingerprints: list[str]) -> list[bool]:
+        """Whether each fingerprint would be taken for seen, adding none: how a false-positive
+        rate is measured without filling the filter beyond what it holds."""
+        pipe = self.server.pipeline(transaction=False)
+        for fingerprint in fingerprints:
+            if self.bloom is None:
+                pipe.sismember(self.key, fingerprint)
+            else:
+                for offset in self.bloom.offsets(fingerprint):
+                    pipe.getbit(self.key, offset)
+        answers = pipe.execute()
+        probes = 1 if self.bloom is None else self.bloom.probes
+        return [all(answers[i: i + probes]) for i in range(0, len(answers), probes)]
+
     def clear(self) -> None:
         self.known.clear()
         super().clear()

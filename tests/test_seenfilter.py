@@ -7,7 +7,7 @@ import redis
 from scrapy import Request, Spider
 from scrapy_redis.queue import FifoQueue
 
-from crawler.distributed.dupefilter import Bloom, UrlKeyRedisDupeFilter
+from crawler.distributed.dupefilter import Bloom, KnownCache, UrlKeyRedisDupeFilter
 from crawler.distributed.scheduler import QueueScripts
 
 
@@ -60,3 +60,10 @@ def test_request_seen_and_the_schedulers_check_and_push_use_the_same_bits(redis_
     assert not df.request_seen(Request("http://x.cn/b.html")) and df.request_seen(Request("http://x.cn/b.html"))
     df.clear()
     assert not df.server.exists(df.key)
+
+
+def test_the_workers_cache_of_seen_urls_is_bounded():
+    known = KnownCache(limit=3)
+    for fingerprint in "abcd":
+        known.add(fingerprint)
+    assert len(known) <= 3 and "d" in known  # forgotten here, still seen in Redis

@@ -64,6 +64,21 @@ class Bloom:
                 "each false positive is a page never fetched")
 
 
+class KnownCache(set):
+    """What this process knows is seen, forgotten all at once past `limit` entries (~100 MB at
+    the default): only a cache in front of Redis, which still answers for what it forgot, so a
+    crawl of 10^8 URLs does not hold them all in each worker."""
+
+    def __init__(self, limit: int = 1_000_000) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def add(self, fingerprint: str) -> None:
+        if len(self) >= self.limit:
+            self.clear()
+        super().add(fingerprint)
+
+
 class UrlKeyRedisDupeFilter(RFPDupeFilter):
     """scrapy-redis's shared filter, fingerprinting by our URL key (tracking parameters,
     scheme and mobile hosts folded), as REQUEST_FINGERPRINTER_CLASS does in one process.
@@ -76,7 +91,7 @@ class UrlKeyRedisDupeFilter(RFPDupeFilter):
 
     def __init__(self, *args, bloom: Bloom | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.known: set[str] = set()
+        self.known = KnownCache()
         self.bloom = bloom
         if bloom is not None:
             self.key += ":bloom"  # never read a set as bits, or bits as a set

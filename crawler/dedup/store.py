@@ -1,9 +1,10 @@
 """The dedup store: seen URLs and article fingerprints, persistent across runs.
 
-The default is one SQLite file under .scrapy/. Its near-duplicate index is the MinHash
-band table: a lookup reads the rows of 32 band keys through a B-tree index, so its cost
-grows with log(n), not n. The store is an interface (`DedupStore`); another backend
-(e.g. Redis) implements the same methods.
+The default is one SQLite file under .scrapy/, compact (schema 2, below): an article takes
+its row (URL, hashes, a 16-bit signature, identifiers) and 34 six-byte index entries in
+bucket rows, and a lookup reads a fixed number of buckets whatever the store's size. The
+store is an interface (`DedupStore`); crawler/distributed/store.py implements it on Redis
+in the same format.
 
 Crash safety: an article's rows are written *pending* when it passes the pipeline, and
 *committed* once every feed meant for it has stored it (crawler/feeds.py: FeedLedger); a
@@ -150,15 +151,18 @@ def entry(article: int, tag: int) -> bytes:
 
 def _compact(db: sqlite3.Connection) -> None:
     """Schema 2: the compact store. Rows of schema 1 are rewritten (hashes for the URL key and
-    exact hash, 16-bit signatures, bucketed slots): about a minute per million articles."""
+    exact hash, 16-bit signatures, bucketed slots), once: 20,000 articles took 38 s on the
+    loaded 2-core machine of the README's Scale section, so a million would take half an hour."""
     db.execute("ALTER TABLE articles RENAME TO articles_v1")
     for statement in _COMPACT_SCHEMA:
         db.execute(statement)
     store = _Writer(db)
-    for row in db.execute("SELECT id, key, url, exact, size, signature, marks, added_at, pending FROM articles_v1"):
-        article, key, url, exact, size, signature, marks, added, pending = row
+    rows = db.execute("SELECT id, key, url, exact, size, signature, marks, added_at, pending FROM articles_v1")
+    for n, (article, key, url, exact, size, signature, marks, added, pending) in enumerate(rows, start=1):
         fingerprint = Fingerprint(exact, np.frombuffer(signature, dtype=np.uint32), size, unpack_marks(marks))
         store.insert(key, url, fingerprint, math.ceil(added), pending, article)
+        if n % 10000 == 0:
+            store.flush()  # a big store's entries need not all sit in memory at once
     store.flush()
     db.execute("DROP TABLE articles_v1")
     db.execute("DROP TABLE bands")

@@ -91,6 +91,7 @@ def test_a_dropped_pending_article_leaves_no_entry_in_a_shared_bucket(tmp_path, 
     assert store.settle_pending({"http://x.cn/a.html"}) == (1, 1)
     entries = b"".join(e for (e,) in store.db.execute("SELECT entries FROM buckets"))
     assert len(entries) == 6 * 34  # a's 34 slots, nothing of b's
+    assert store.db.execute("SELECT COUNT(*) FROM pending_slots").fetchone()[0] == 0  # a's committed, b's gone
     assert store.url_seen("//x.cn/a.html") and not store.url_seen("//x.cn/b.html")
 
 

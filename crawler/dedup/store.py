@@ -178,10 +178,12 @@ _COMPACT_SCHEMA = (
         signature BLOB NOT NULL, -- stored_signature: 128 x 16 bits
         marks TEXT NOT NULL DEFAULT '',
         added_at INTEGER NOT NULL,
-        pending INTEGER NOT NULL DEFAULT 1,
-        buckets BLOB)           -- while pending: its buckets, to take its entries out if it is dropped
-    """,
+        pending INTEGER NOT NULL DEFAULT 1)""",
     "CREATE INDEX articles2_pending ON articles2(pending) WHERE pending = 1",
+    # A pending article's buckets, to take its entries out if it is dropped; deleted once it
+    # is committed. Not a column: a row that shrank when committed would leave its page a
+    # third empty.
+    "CREATE TABLE pending_slots (article INTEGER PRIMARY KEY, buckets BLOB NOT NULL)",
     "CREATE TABLE buckets (bucket INTEGER PRIMARY KEY, entries BLOB NOT NULL)",
 )
 
@@ -207,11 +209,13 @@ class _Writer:
                article: int | None = None) -> None:
         slots = places(key, fingerprint)
         cursor = self.db.execute(
-            "INSERT INTO articles2 (id, key, exact, url, size, signature, marks, added_at, pending, buckets) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO articles2 (id, key, exact, url, size, signature, marks, added_at, pending) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (article, slot_hash(key), slot_hash(fingerprint.exact), url, fingerprint.size,
-             stored_signature(fingerprint.signature).tobytes(), pack_marks(fingerprint.marks), added, pending,
-             np.array([b for b, _ in slots], dtype="<u4").tobytes() if pending else None))
+             stored_signature(fingerprint.signature).tobytes(), pack_marks(fingerprint.marks), added, pending))
+        if pending:
+            self.db.execute("INSERT INTO pending_slots VALUES (?, ?)",
+                            (cursor.lastrowid, np.array([b for b, _ in slots], dtype="<u4").tobytes()))
         for bucket, tag in slots:
             self.appends.setdefault(bucket, []).append(entry(cursor.lastrowid, tag))
 
@@ -245,6 +249,9 @@ class SQLiteStore:
         self.db = sqlite3.connect(str(path))
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
+        # A batch's bucket writes grow the write-ahead log to ~150 MB, and SQLite keeps the
+        # file at its largest unless told: cut back to 64 MB after each checkpoint.
+        self.db.execute("PRAGMA journal_size_limit = 67108864")
         self._migrate()
 
     def _migrate(self) -> None:
@@ -306,21 +313,29 @@ class SQLiteStore:
 
     def commit_pending(self, urls: Iterable[str] | None = None) -> int:
         if urls is None:
-            changed = self.db.execute("UPDATE articles2 SET pending = 0, buckets = NULL WHERE pending = 1").rowcount
+            changed = self.db.execute("UPDATE articles2 SET pending = 0 WHERE pending = 1").rowcount
         else:
-            changed = sum(self.db.execute("UPDATE articles2 SET pending = 0, buckets = NULL WHERE pending = 1 AND url = ?",
+            changed = sum(self.db.execute("UPDATE articles2 SET pending = 0 WHERE pending = 1 AND url = ?",
                                           (u,)).rowcount for u in urls)
+        self._forget_slots()
         self.db.commit()
         return changed
+
+    def _forget_slots(self) -> None:
+        """Committed articles' pending_slots rows are no longer needed."""
+        self.db.execute("DELETE FROM pending_slots WHERE article IN "
+                        "(SELECT article FROM pending_slots JOIN articles2 ON id = article WHERE pending = 0)")
 
     def settle_pending(self, written_urls: set[str]) -> tuple[int, int]:
         """After a killed run: commit the pending rows the feeds hold, delete the rest."""
         pending = self.db.execute("SELECT id, url FROM articles2 WHERE pending = 1").fetchall()
         kept = [(i,) for i, u in pending if u in written_urls]
         dropped = {i for i, u in pending if u not in written_urls}
-        self.db.executemany("UPDATE articles2 SET pending = 0, buckets = NULL WHERE id = ?", kept)
+        self.db.executemany("UPDATE articles2 SET pending = 0 WHERE id = ?", kept)
         self._unindex(dropped)
         self.db.executemany("DELETE FROM articles2 WHERE id = ?", [(i,) for i in dropped])
+        self.db.executemany("DELETE FROM pending_slots WHERE article = ?", [(i,) for i in dropped])
+        self._forget_slots()
         self.db.commit()
         return len(kept), len(dropped)
 
@@ -328,7 +343,7 @@ class SQLiteStore:
         """Take these pending articles' entries out of their buckets."""
         buckets: set[int] = set()
         for article in articles:
-            row = self.db.execute("SELECT buckets FROM articles2 WHERE id = ?", (article,)).fetchone()
+            row = self.db.execute("SELECT buckets FROM pending_slots WHERE article = ?", (article,)).fetchone()
             buckets.update(np.frombuffer(row[0], dtype="<u4").tolist())
         for bucket in buckets:
             (entries,) = self.db.execute("SELECT entries FROM buckets WHERE bucket = ?", (bucket,)).fetchone()

@@ -1,23 +1,24 @@
 """Dedup benchmark: detector precision / recall by strength, store lookup speed and size.
 
-    python -m benchmarks.dedup [CORPUS_DIR] [--sizes 100000,1000000]
+    python -m benchmarks.dedup [CORPUS_DIR] [--sizes 100000,1000000] [--stores sqlite,redis]
 
 Articles: the gold bodies of the corpus and the fixtures' expected contents (not the
 fixtures' reposts). Half are stored; near-duplicates of the stored half are made by
 character edits, truncation and added noise at several strengths and must find their
 original; the other half are distinct articles and must find nothing. Then templated
 documents (benchmarks/templated.py: 3 templates x 30) pass the pipeline one by one and
-must all be new, and their reposts must find them. Then the store is filled with random
-signatures to each size, and lookups per second, disk and memory are measured.
+must all be new, and their reposts must find them. Then each store (SQLite, and Redis on a
+throwaway redis-server) is filled with random signatures to each size, and lookups per
+second and bytes per article (SQLite: the file; Redis: INFO used_memory) are measured.
 """
 from __future__ import annotations
 
 import argparse
+from contextlib import contextmanager
 import itertools
 import json
 import os
 import random
-import resource
 import tempfile
 import time
 from pathlib import Path
@@ -29,7 +30,10 @@ from scrapy.utils.test import get_crawler
 
 from crawler.dedup.fingerprint import MIN_CONTRADICTIONS, NUM_PERM, Fingerprint, contradicted, find_marks
 from crawler.dedup.pipeline import DedupPipeline
+from crawler.dedup.runtime import DedupStoreExtension
 from crawler.dedup.store import SQLiteStore
+from crawler.distributed.store import RedisStore
+from crawler.localservers import redis_server
 from crawler.items import Article
 
 from .templated import DATELINES, documents
@@ -139,7 +143,8 @@ def _cell(text: str, width: int) -> str:
 def detector(corpus: Path) -> None:
     texts = articles(corpus)
     stored, distinct = texts[: len(texts) // 2], texts[len(texts) // 2:]
-    crawler = get_crawler(Spider, {"DEDUP_STORE_PATH": ":memory:", "DEDUP_KEEP_DUPLICATES": True})
+    crawler = get_crawler(Spider, {"DEDUP_STORE_PATH": ":memory:", "DEDUP_KEEP_DUPLICATES": True,
+                                   "EXTENSIONS": {DedupStoreExtension: 0}})
     pipeline = build_from_crawler(DedupPipeline, crawler)  # the default thresholds
     originals = {f"stored:{i}": t for i, t in enumerate(stored)}
     pipeline.store.add_many((f"//{url}", url, Fingerprint.of(t)) for url, t in originals.items())
@@ -166,45 +171,79 @@ def detector(corpus: Path) -> None:
     print(f"precision overall: {true_pos / max(1, true_pos + false_pos):.4f}")
 
 
-def store_speed(sizes: list[int]) -> None:
-    print("\nstore: SQLite, random signatures; lookups = exact hash + MinHash band query")
-    print(f"{'stored':>9s} {'fill s':>8s} {'lookups/s':>10s} {'disk MB':>8s} {'max RSS MB':>10s}")
-    rng = np.random.default_rng(3)
-    folder = Path(tempfile.mkdtemp(prefix="dedup-bench-"))
-    store = SQLiteStore(folder / "store.sqlite")
-    count = 0
-    for size in sorted(sizes):
-        start = time.perf_counter()
-        while count < size:
-            batch = min(20000, size - count)
-            signatures = rng.integers(0, 1 << 32, size=(batch, NUM_PERM), dtype=np.uint32)
-            store.add_many((f"//k/{count + i}", f"u{count + i}", Fingerprint(f"{count + i:040x}", sig, 500))
-                           for i, sig in enumerate(signatures))
-            count += batch
-        fill = time.perf_counter() - start
-        queries = [Fingerprint(f"q{i}", s, 500) for i, s in
-                   enumerate(rng.integers(0, 1 << 32, size=(2000, NUM_PERM), dtype=np.uint32))]
-        start = time.perf_counter()
-        for query in queries:
-            store.find_exact(query.exact)
-            store.near_candidates(query)
-        rate = len(queries) / (time.perf_counter() - start)
-        disk = sum(f.stat().st_size for f in folder.iterdir()) / 2**20
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"{size:9d} {fill:8.1f} {rate:10.0f} {disk:8.0f} {rss:10.0f}")
-    store.close()
-    for f in folder.iterdir():
-        os.remove(f)
-    folder.rmdir()
+def url(n: int) -> str:
+    """A URL as long as a typical article's (the stores keep it whole)."""
+    return f"http://www.example.gov.cn/xxgk/2024/03/t20240305_{n}.html"
+
+
+def fill(store, count: int, size: int, rng: np.random.Generator) -> None:
+    """Random signatures (they share no band by chance), committed a batch at a time as a
+    crawl commits them (Redis sends a commit as one transaction)."""
+    while count < size:
+        batch = min(2000, size - count)
+        signatures = rng.integers(0, 1 << 32, size=(batch, NUM_PERM), dtype=np.uint32)
+        store.add_many((url(count + i)[6:], url(count + i), Fingerprint(f"{count + i:040x}", sig, 500))
+                       for i, sig in enumerate(signatures))
+        store.commit_pending()
+        count += batch
+
+
+def lookups_per_second(store, rng: np.random.Generator, count: int = 2000) -> float:
+    """A new article's lookups in the pipeline: its URL, its exact hash, its near candidates."""
+    queries = [Fingerprint(f"q{i}", s, 500) for i, s in
+               enumerate(rng.integers(0, 1 << 32, size=(count, NUM_PERM), dtype=np.uint32))]
+    start = time.perf_counter()
+    for i, query in enumerate(queries):
+        store.url_seen(f"//query/{i}")
+        store.find_exact(query.exact)
+        store.near_candidates(query)
+    return count / (time.perf_counter() - start)
+
+
+def store_speed(sizes: list[int], backends: list[str]) -> None:
+    print("\nstores, random signatures and URLs like " + url(1234567)
+          + "; a lookup = URL key + exact hash + MinHash bands")
+    print(f"{'store':7s} {'stored':>9s} {'fill s':>8s} {'lookups/s':>10s} {'MB':>8s} {'bytes/article':>13s}")
+    for backend in backends:
+        with (_redis_store() if backend == "redis" else _sqlite_store()) as (store, used):
+            rng = np.random.default_rng(3)
+            count, base = 0, used()
+            for size in sorted(sizes):
+                start = time.perf_counter()
+                fill(store, count, size, rng)
+                seconds, count = time.perf_counter() - start, size
+                rate = lookups_per_second(store, rng)
+                taken = used() - base
+                print(f"{backend:7s} {size:9d} {seconds:8.1f} {rate:10.0f} {taken / 2**20:8.0f} {taken / size:13.0f}")
+
+
+@contextmanager
+def _sqlite_store():
+    """A store file; its size on disk (database and write-ahead log)."""
+    with tempfile.TemporaryDirectory(prefix="dedup-bench-") as folder:
+        store = SQLiteStore(Path(folder) / "store.sqlite")
+        yield store, lambda: sum(f.stat().st_size for f in Path(folder).iterdir())
+        store.close()
+
+
+@contextmanager
+def _redis_store():
+    """A throwaway redis-server; its INFO memory used_memory."""
+    with redis_server() as address:
+        store = RedisStore(address)
+        store.add_many = lambda entries: [store.add(*e) for e in entries]
+        yield store, lambda: store.server.info("memory")["used_memory"]
+        store.close()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("corpus", nargs="?", type=Path, default=ROOT.parent / "shared" / "corpus")
     parser.add_argument("--sizes", default="100000,1000000")
+    parser.add_argument("--stores", default="sqlite,redis")
     args = parser.parse_args()
     detector(args.corpus)
-    store_speed([int(s) for s in args.sizes.split(",") if s])
+    store_speed([int(s) for s in args.sizes.split(",") if s], args.stores.split(","))
 
 
 if __name__ == "__main__":

@@ -2,8 +2,10 @@ import sqlite3
 import time
 
 import pytest
+import redis
 
 from crawler.dedup.fingerprint import Fingerprint, band_keys
+from crawler.dedup import store as dedup_store
 from crawler.dedup.store import _MIGRATIONS, _SCHEMA, SQLiteStore
 from crawler.distributed.store import RedisStore
 from tests.test_dedup_fingerprint import ARTICLE, OTHER
@@ -43,19 +45,54 @@ def test_a_store_from_before_identifiers_is_migrated_once(tmp_path):
     store = SQLiteStore(path)
     assert store.db.execute("PRAGMA user_version").fetchone()[0] == len(_MIGRATIONS)
     assert [(c.url, c.marks) for c in store.near_candidates(Fingerprint.of(ARTICLE))] == [("http://x.cn/a.html", ())]
+    assert store.url_seen("//x.cn/a.html") == store.find_exact("e") == "http://x.cn/a.html"
+    assert store.count() == 1  # it was committed, and stays so
     store.add("//x.cn/b.html", "http://x.cn/b.html", Fingerprint.of(ARTICLE + "资府发〔2024〕12号"))
     store.close()
     reopened = SQLiteStore(path)  # already current: nothing applied twice
     assert sorted(len(c.marks) for c in reopened.near_candidates(Fingerprint.of(ARTICLE))) == [0, 1]
 
 
-def test_redis_articles_stored_before_identifiers_have_none(redis_url):
-    store = RedisStore(redis_url)
+def test_redis_keys_of_the_former_layout_are_not_read_and_a_warning_says_so(redis_url, caplog):
     fingerprint = Fingerprint.of(ARTICLE)
-    store.server.hset("dedup:article:http://x.cn/a.html", mapping={"size": fingerprint.size,
-                                                                   "signature": fingerprint.signature.tobytes()})
-    store.server.sadd(f"dedup:band:{band_keys(fingerprint.signature)[0]}", "http://x.cn/a.html")
-    assert [(c.url, c.marks) for c in store.near_candidates(fingerprint)] == [("http://x.cn/a.html", ())]
+    server = redis.Redis.from_url(redis_url)
+    server.sadd(f"dedup:band:{band_keys(fingerprint.signature)[0]}", "http://x.cn/a.html")
+    store = RedisStore(redis_url)
+    assert "former layout" in caplog.text
+    assert store.near_candidates(fingerprint) == []
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "redis"])
+def test_crowded_buckets_answer_each_article_and_only_it(backend, tmp_path, request, monkeypatch):
+    """Four buckets for 60 articles x 34 slots: every lookup meets other articles' entries,
+    some with its tag, and must still answer exactly what was stored."""
+    monkeypatch.setattr(dedup_store, "BUCKET_BITS", 2)
+    store = RedisStore(request.getfixturevalue("redis_url")) if backend == "redis" else SQLiteStore(tmp_path / "d.sqlite")
+    texts = [f"第{i}号文章。" + ARTICLE[i * 7:] + OTHER[: i * 5] for i in range(60)]
+    fingerprints = [Fingerprint.of(t) for t in texts]
+    for i, fingerprint in enumerate(fingerprints):
+        store.add(f"//x.cn/{i}.html", f"http://x.cn/{i}.html", fingerprint)
+    store.commit_pending()
+    for i, fingerprint in enumerate(fingerprints):
+        assert store.url_seen(f"//x.cn/{i}.html") == f"http://x.cn/{i}.html"
+        assert store.find_exact(fingerprint.exact) == f"http://x.cn/{i}.html"
+        found = [c.url for c in store.near_candidates(fingerprint)]
+        expected = [f"http://x.cn/{j}.html" for j, other in enumerate(fingerprints)
+                    if set(band_keys(other.signature)) & set(band_keys(fingerprint.signature))]
+        assert sorted(found) == sorted(expected) and f"http://x.cn/{i}.html" in found
+    assert store.url_seen("//x.cn/none.html") is None and store.find_exact("0" * 40) is None
+
+
+def test_a_dropped_pending_article_leaves_no_entry_in_a_shared_bucket(tmp_path, monkeypatch):
+    monkeypatch.setattr(dedup_store, "BUCKET_BITS", 2)
+    store = SQLiteStore(tmp_path / "d.sqlite")
+    store.add("//x.cn/a.html", "http://x.cn/a.html", Fingerprint.of(ARTICLE))
+    store.add("//x.cn/b.html", "http://x.cn/b.html", Fingerprint.of(OTHER))
+    assert store.settle_pending({"http://x.cn/a.html"}) == (1, 1)
+    entries = b"".join(e for (e,) in store.db.execute("SELECT entries FROM buckets"))
+    assert len(entries) == 6 * 34  # a's 34 slots, nothing of b's
+    assert store.db.execute("SELECT COUNT(*) FROM pending_slots").fetchone()[0] == 0  # a's committed, b's gone
+    assert store.url_seen("//x.cn/a.html") and not store.url_seen("//x.cn/b.html")
 
 
 def test_pending_rows_persist_only_when_committed_or_found_in_a_feed(tmp_path):

@@ -1,14 +1,23 @@
 """The dedup store on Redis, shared by every crawler process of a crawl.
 
-The same lookups as the SQLite store: URL keys, exact hashes, and MinHash band keys as
-Redis sets, so a lookup is 32 set reads whatever the store's size. An article becomes
-visible to the other processes when it is committed, i.e. once every feed of this
-process has stored it (crawler/feeds.py: FeedLedger); until then only this process sees it. A
-process killed in between leaves nothing behind that would hide the article from the
-others, and the page it was fetching is re-queued by the scheduler (scheduler.py).
+The same lookups as the SQLite store, in the same compact format (crawler/dedup/store.py):
+an article is a numbered record (its URL, size, 16-bit signature, identifiers, hashes of its
+URL key and exact hash) in a hash of 1,024 records, and its 34 slots (32 band keys, URL key,
+exact hash) are 6-byte entries appended to bucket strings. A lookup reads its buckets, then
+the records whose tags agree, and checks them; its cost does not grow with the store.
+
+An article becomes visible to the other processes when it is committed, i.e. once every
+feed of this process has stored it (crawler/feeds.py: FeedLedger); until then only this
+process sees it. A process killed in between leaves nothing behind that would hide the
+article from the others, and the page it was fetching is re-queued by the scheduler.
+
+The layout of before (a set per band key, a hash per URL) is not read: its articles are
+forgotten, see the README's Deduplication section.
 """
 from __future__ import annotations
 
+import logging
+import struct
 import time
 from typing import Iterable
 
@@ -16,8 +25,48 @@ import numpy as np
 import redis
 from scrapy_redis.connection import get_redis
 
-from ..dedup.fingerprint import Fingerprint, band_keys, pack_marks, unpack_marks
-from ..dedup.store import Stored
+from ..dedup.fingerprint import NUM_PERM, STORED_DTYPE, Fingerprint, band_keys, pack_marks, stored_signature, unpack_marks
+from ..dedup.store import EXACT_SLOT, KEY_SLOT, Stored, band_places, entry, in_order, place, places, slot_hash
+
+logger = logging.getLogger(__name__)
+_HEAD = struct.Struct("<QQIdH")  # URL-key hash, exact hash, size, added, URL length
+RECORDS = 10  # 2^10 records a Redis hash: its per-key cost spread over them
+_SIGNATURE = NUM_PERM  # stored values a record holds
+
+# KEYS: buckets. ARGV: the records' key prefix, then each bucket's tag (2 bytes). Returns
+# (bucket's index, article, record) for each entry of the tag, in one round trip: the tag is
+# searched as a string, a hit counting only at an entry's tag position (offset 4 of 6).
+_FIND = """
+local found = {}
+for i, key in ipairs(KEYS) do
+  local entries = redis.call('GET', key)
+  local at = entries and string.find(entries, ARGV[i + 1], 1, true)
+  while at do
+    if (at - 1) % 6 == 4 then
+      local article = struct.unpack('<I4', entries, at - 4)
+      local record = redis.call('HGET', ARGV[1] .. math.floor(article / PER_HASH), article % PER_HASH)
+      if record then table.insert(found, i - 1); table.insert(found, article); table.insert(found, record) end
+    end
+    at = string.find(entries, ARGV[i + 1], at + 1, true)
+  end
+end
+return found
+""".replace("PER_HASH", str(1 << RECORDS))
+
+
+def _pack(key: str, url: str, fingerprint: Fingerprint, added: float) -> bytes:
+    raw = url.encode()
+    return (_HEAD.pack(slot_hash(key), slot_hash(fingerprint.exact), fingerprint.size, added, len(raw)) + raw
+            + stored_signature(fingerprint.signature).tobytes() + pack_marks(fingerprint.marks).encode())
+
+
+def _unpack(article: int, record: bytes) -> tuple[int, int, float, Stored]:
+    key, exact, size, added, length = _HEAD.unpack_from(record)
+    start = _HEAD.size + length
+    signature = np.frombuffer(record, dtype=STORED_DTYPE, count=_SIGNATURE, offset=start)
+    marks = record[start + signature.nbytes:].decode()
+    url = record[_HEAD.size: start].decode()
+    return key, exact, added, Stored(article, url, size, signature, unpack_marks(marks))
 
 
 class RedisStore:
@@ -25,6 +74,10 @@ class RedisStore:
         self.server: redis.Redis = get_redis(url=url) if url else get_redis()
         self.prefix = prefix
         self.pending: dict[str, tuple[str, Fingerprint, float]] = {}  # url -> (key, fingerprint, time)
+        self._find = self.server.register_script(_FIND)
+        if next(iter(self.server.scan_iter(match=self._k("band", "*"), count=1000)), None) is not None:
+            logger.warning("Redis holds dedup keys of the former layout (%s): they are not read; "
+                           "delete them, see the README (Deduplication: store size)", self._k("band", "*"))
 
     @classmethod
     def from_crawler(cls, crawler) -> "RedisStore":
@@ -33,52 +86,55 @@ class RedisStore:
     def _k(self, *parts: object) -> str:
         return ":".join((self.prefix, *map(str, parts)))
 
+    def _lookup(self, places: list[tuple[int, int]]) -> list[tuple[int, int, tuple[int, int, float, Stored]]]:
+        """(slot index, article, record) for each entry with its slot's tag in its slot's bucket."""
+        found = self._find(keys=[self._k("b", bucket) for bucket, _ in places],
+                           args=[self._k("a", ""), *(tag.to_bytes(2, "little") for _, tag in places)])
+        return [(found[n], found[n + 1], _unpack(found[n + 1], found[n + 2])) for n in range(0, len(found), 3)]
+
+    def _slot(self, slot: int, value: int) -> list[tuple[int, int, float, Stored]]:
+        return [record for _, _, record in self._lookup([place(slot, value)])]
+
     def url_seen(self, key: str, newer_than: float | None = None) -> str | None:
         for url, (pending_key, _, added) in self.pending.items():
             if pending_key == key and added >= (newer_than or 0):
                 return url
-        found = self.server.hmget(self._k("url", key), "url", "added")
-        if found[0] and float(found[1] or 0) >= (newer_than or 0):
-            return found[0].decode()
-        return None
+        value = slot_hash(key)
+        found = [s.url for k, _, added, s in self._slot(KEY_SLOT, value) if k == value and added >= (newer_than or 0)]
+        return found[0] if found else None
 
     def find_exact(self, exact: str) -> str | None:
         for url, (_, fingerprint, _) in self.pending.items():
             if fingerprint.exact == exact:
                 return url
-        found = self.server.get(self._k("exact", exact))
-        return found.decode() if found else None
+        value = slot_hash(exact)
+        found = [s.url for _, e, _, s in self._slot(EXACT_SLOT, value) if e == value]
+        return found[0] if found else None
 
     def near_candidates(self, fingerprint: Fingerprint) -> list[Stored]:
         keys = band_keys(fingerprint.signature)
         candidates = [Stored(0, url, fp.size, fp.signature, fp.marks) for url, (_, fp, _) in self.pending.items()
                       if set(band_keys(fp.signature)) & set(keys)]
-        pipe = self.server.pipeline(transaction=False)
-        for band in keys:
-            pipe.smembers(self._k("band", band))
-        urls = set().union(*pipe.execute())
-        for url in urls:
-            size, signature, marks = self.server.hmget(self._k("article", url.decode()), "size", "signature", "marks")
-            if signature:  # an article stored before identifiers were kept has no marks field
-                candidates.append(Stored(0, url.decode(), int(size), np.frombuffer(signature, dtype=np.uint32),
-                                         unpack_marks((marks or b"").decode())))
-        return candidates
+        buckets, tags = band_places(fingerprint.signature)
+        hits = self._lookup(list(zip(buckets, tags.tolist())))
+        pairs = sorted((band, article) for band, article, _ in hits)
+        return candidates + in_order(pairs, fingerprint.signature, {a: record[3] for _, a, record in hits})
 
     def add(self, key: str, url: str, fingerprint: Fingerprint) -> None:
         self.pending[url] = (key, fingerprint, time.time())
 
     def commit_pending(self, urls: Iterable[str] | None = None) -> int:
         chosen = list(self.pending) if urls is None else [u for u in urls if u in self.pending]
+        if not chosen:
+            return 0
+        last = self.server.incrby(self._k("ids"), len(chosen))
         pipe = self.server.pipeline(transaction=True)
-        for url in chosen:
+        for article, url in enumerate(chosen, start=last - len(chosen) + 1):
             key, fingerprint, added = self.pending.pop(url)
-            pipe.hset(self._k("url", key), mapping={"url": url, "added": added})
-            pipe.set(self._k("exact", fingerprint.exact), url)
-            pipe.hset(self._k("article", url), mapping={"size": fingerprint.size,
-                                                        "signature": fingerprint.signature.tobytes(),
-                                                        "marks": pack_marks(fingerprint.marks)})
-            for band in band_keys(fingerprint.signature):
-                pipe.sadd(self._k("band", band), url)
+            pipe.hset(self._k("a", article >> RECORDS), article & ((1 << RECORDS) - 1),
+                      _pack(key, url, fingerprint, added))
+            for bucket, tag in places(key, fingerprint):
+                pipe.append(self._k("b", bucket), entry(article, tag))
         pipe.execute()
         return len(chosen)
 

@@ -28,7 +28,7 @@ from scrapy import Spider
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 
-from crawler.dedup.fingerprint import MIN_CONTRADICTIONS, NUM_PERM, Fingerprint, contradicted, find_marks
+from crawler.dedup.fingerprint import MIN_CONTRADICTIONS, NUM_PERM, Fingerprint, contradicted, find_marks, pack_marks
 from crawler.dedup.pipeline import DedupPipeline
 from crawler.dedup.runtime import DedupStoreExtension
 from crawler.dedup.store import SQLiteStore
@@ -171,58 +171,86 @@ def detector(corpus: Path) -> None:
     print(f"precision overall: {true_pos / max(1, true_pos + false_pos):.4f}")
 
 
+# Article URLs of the kinds crawled (a city portal, a paper, a portal's self-media, a news
+# site), ~66 characters on average, with their identifiers: ~130 bytes packed, the corpus median
+# being 137 (crawler/dedup/fingerprint.py: MARK_SPAN).
+URLS = ("http://www.{city}.gov.cn/xxgk/zcwj/{y}{m:02d}/t{y}{m:02d}{d:02d}_{n}.html",
+        "http://politics.people.com.cn/n1/{y}/{m:02d}{d:02d}/c1001-{n}.html",
+        "https://www.163.com/dy/article/{h}.html",
+        "https://news.sina.com.cn/c/{y}-{m:02d}-{d:02d}/doc-i{h}.shtml")
+CITIES = ("ziyang", "mianyang", "luzhou", "nanchong", "yibin", "deyang", "suining", "guangan")
+
+
 def url(n: int) -> str:
-    """A URL as long as a typical article's (the stores keep it whole)."""
-    return f"http://www.example.gov.cn/xxgk/2024/03/t20240305_{n}.html"
+    y, m, d = 2015 + n % 11, 1 + n % 12, 1 + n % 28
+    return URLS[n % 4].format(city=CITIES[n % 8], y=y, m=m, d=d, n=40_000_000 + n, h=f"{n * 2654435761 % 16**12:012x}")
+
+
+def marks(n: int) -> tuple:
+    """Identifiers as a government notice has them (文号, dates, a phone, a credit code, an amount)."""
+    return (("府发", f"2024{n % 97}", "号关"), ("日期", f"2024年{1 + n % 12}月{1 + n % 28}", "日印"),
+            ("电话", f"0832{n % 10**7:07d}", "传真"), ("代码", f"91{n:016d}", "法定"), ("罚款", f"{n % 99991}", "元整"))
 
 
 def fill(store, count: int, size: int, rng: np.random.Generator) -> None:
-    """Random signatures (they share no band by chance), committed a batch at a time as a
-    crawl commits them (Redis sends a commit as one transaction)."""
+    """Random signatures (they share no band by chance), committed a batch at a time (Redis
+    sends a commit as one transaction)."""
     while count < size:
-        batch = min(2000, size - count)
+        batch = min(20000, size - count)
         signatures = rng.integers(0, 1 << 32, size=(batch, NUM_PERM), dtype=np.uint32)
-        store.add_many((url(count + i)[6:], url(count + i), Fingerprint(f"{count + i:040x}", sig, 500))
-                       for i, sig in enumerate(signatures))
+        store.add_many((url(count + i).split(":", 1)[1], url(count + i),
+                        Fingerprint(f"{count + i:040x}", sig, 500, marks(count + i))) for i, sig in enumerate(signatures))
         store.commit_pending()
         count += batch
 
 
-def lookups_per_second(store, rng: np.random.Generator, count: int = 2000) -> float:
-    """A new article's lookups in the pipeline: its URL, its exact hash, its near candidates."""
+def lookups_per_second(store, rng: np.random.Generator, cpu, count: int = 2000) -> tuple[float, float]:
+    """A new article's lookups in the pipeline: its URL, its exact hash, its near candidates.
+    Per second of the clock, and per second of CPU (`cpu`: this process's and the server's):
+    the machine is shared, so the clock also counts the others' turns."""
     queries = [Fingerprint(f"q{i}", s, 500) for i, s in
                enumerate(rng.integers(0, 1 << 32, size=(count, NUM_PERM), dtype=np.uint32))]
-    start = time.perf_counter()
+    start, used = time.perf_counter(), cpu()
     for i, query in enumerate(queries):
         store.url_seen(f"//query/{i}")
         store.find_exact(query.exact)
         store.near_candidates(query)
-    return count / (time.perf_counter() - start)
+    return count / (time.perf_counter() - start), count / (cpu() - used)
 
 
 def store_speed(sizes: list[int], backends: list[str]) -> None:
-    print("\nstores, random signatures and URLs like " + url(1234567)
-          + "; a lookup = URL key + exact hash + MinHash bands")
-    print(f"{'store':7s} {'stored':>9s} {'fill s':>8s} {'lookups/s':>10s} {'MB':>8s} {'bytes/article':>13s}")
+    print(f"\nstores, random signatures, URLs like {url(1234567)} (average "
+          f"{np.mean([len(url(n)) for n in range(1000)]):.0f} characters), identifiers "
+          f"{np.mean([len(pack_marks(marks(n)).encode()) for n in range(1000)]):.0f} bytes packed; "
+          "a lookup = URL key + exact hash + MinHash bands; machine: "
+          f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start")
+    print(f"{'store':7s} {'stored':>9s} {'fill s':>8s} {'lookups/s':>10s} {'per CPU-s':>10s} {'MB':>8s} "
+          f"{'bytes/article':>13s} {'load':>5s}")
     for backend in backends:
-        with (_redis_store() if backend == "redis" else _sqlite_store()) as (store, used):
+        with (_redis_store() if backend == "redis" else _sqlite_store()) as (store, used, cpu):
             rng = np.random.default_rng(3)
             count, base = 0, used()
             for size in sorted(sizes):
                 start = time.perf_counter()
                 fill(store, count, size, rng)
                 seconds, count = time.perf_counter() - start, size
-                rate = lookups_per_second(store, rng)
                 taken = used() - base
-                print(f"{backend:7s} {size:9d} {seconds:8.1f} {rate:10.0f} {taken / 2**20:8.0f} {taken / size:13.0f}")
+                rate, per_cpu = lookups_per_second(store, rng, cpu)
+                print(f"{backend:7s} {size:9d} {seconds:8.1f} {rate:10.0f} {per_cpu:10.0f} {taken / 2**20:8.0f} "
+                      f"{taken / size:13.0f} {os.getloadavg()[0]:5.1f}", flush=True)
 
 
 @contextmanager
 def _sqlite_store():
-    """A store file; its size on disk (database and write-ahead log)."""
-    with tempfile.TemporaryDirectory(prefix="dedup-bench-") as folder:
+    """A store file; its size on disk (database and write-ahead log, after a checkpoint)."""
+    with tempfile.TemporaryDirectory(prefix="dedup-bench-", dir=os.environ.get("DEDUP_BENCH_DIR")) as folder:
         store = SQLiteStore(Path(folder) / "store.sqlite")
-        yield store, lambda: sum(f.stat().st_size for f in Path(folder).iterdir())
+
+        def used() -> int:
+            store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            return sum(f.stat().st_size for f in Path(folder).iterdir())
+
+        yield store, used, time.process_time
         store.close()
 
 
@@ -232,7 +260,8 @@ def _redis_store():
     with redis_server() as address:
         store = RedisStore(address)
         store.add_many = lambda entries: [store.add(*e) for e in entries]
-        yield store, lambda: store.server.info("memory")["used_memory"]
+        yield store, lambda: store.server.info("memory")["used_memory"], lambda: time.process_time() + sum(
+            store.server.info("cpu")[k] for k in ("used_cpu_user", "used_cpu_sys"))
         store.close()
 
 

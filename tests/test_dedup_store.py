@@ -4,7 +4,7 @@ import time
 import pytest
 import redis
 
-from crawler.dedup.fingerprint import Fingerprint, band_keys
+from crawler.dedup.fingerprint import Fingerprint, band_keys, pack_marks, unpack_marks
 from crawler.dedup import store as dedup_store
 from crawler.dedup.store import _MIGRATIONS, _SCHEMA, SQLiteStore
 from crawler.distributed.store import RedisStore
@@ -142,3 +142,55 @@ def test_inside_a_project_the_store_lives_in_its_scrapy_folder(tmp_path, monkeyp
     monkeypatch.setenv("SCRAPY_SETTINGS_MODULE", "crawler.settings")
     SQLiteStore.from_crawler(get_crawler(settings_dict={"DEDUP_STORE_PATH": None})).close()
     assert (tmp_path / ".scrapy" / "dedup.sqlite").is_file()
+
+
+def _schema_1_store(path, articles: list[tuple[str, str, Fingerprint, int]]) -> None:
+    """A store as the release before the compact format wrote it (user_version 1: identifiers kept)."""
+    old = sqlite3.connect(path)
+    old.executescript(_SCHEMA)
+    old.execute(_MIGRATIONS[0])
+    old.execute("PRAGMA user_version = 1")
+    for key, url, fingerprint, pending in articles:
+        row = old.execute("INSERT INTO articles (key, url, exact, size, signature, marks, added_at, pending) "
+                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                          (key, url, fingerprint.exact, fingerprint.size, fingerprint.signature.tobytes(),
+                           pack_marks(fingerprint.marks), time.time(), pending))
+        old.executemany("INSERT INTO bands VALUES (?, ?)", [(k, row.lastrowid) for k in band_keys(fingerprint.signature)])
+    old.commit()
+    old.close()
+
+
+def _answers(store, queries: list[tuple[str, Fingerprint]]) -> list:
+    return [(store.url_seen(key), store.find_exact(fp.exact), [(c.url, c.size, c.marks) for c in store.near_candidates(fp)])
+            for key, fp in queries]
+
+
+def test_a_migrated_store_and_a_redis_store_answer_as_the_old_store_did(tmp_path, redis_url):
+    """Schema 1 (one row per band key) rewritten to the compact format, and the same articles
+    committed to Redis: the same answers, candidates in the same order, for copies, for
+    unrelated texts and for templated documents that share most bands."""
+    texts = [f"第{i}号文章。" + ARTICLE[i * 7:] + OTHER[: i * 5] for i in range(12)]
+    fingerprints = [Fingerprint.of(t, title=f"资府发〔2024〕{i}号") for i, t in enumerate(texts)]
+    articles = [(f"//x.cn/{i}.html", f"http://x.cn/{i}.html", fp, int(i == 11)) for i, fp in enumerate(fingerprints)]
+    _schema_1_store(tmp_path / "old.sqlite", articles)
+    old = sqlite3.connect(tmp_path / "old.sqlite")
+    queries = [(key, Fingerprint.of(texts[i][:-8])) for i, (key, *_) in enumerate(articles)]
+    queries += [("//x.cn/none.html", Fingerprint.of(OTHER + "另一篇")), ("//x.cn/3.html", fingerprints[3])]
+    # What the old schema answered: its band table, in its order (by band key, then article).
+    expected = []
+    for key, fp in queries:
+        keys = band_keys(fp.signature)
+        rows = old.execute(f"SELECT DISTINCT a.url, a.size, a.marks FROM bands b JOIN articles a ON a.id = b.article "
+                           f"WHERE b.band_key IN ({','.join('?' * len(keys))}) AND a.pending = 0", keys).fetchall()
+        url = old.execute("SELECT url FROM articles WHERE key = ? AND pending = 0", (key,)).fetchone()
+        exact = old.execute("SELECT url FROM articles WHERE exact = ? AND pending = 0", (fp.exact,)).fetchone()
+        expected.append((url and url[0], exact and exact[0], [(u, s, unpack_marks(m)) for u, s, m in rows]))
+    assert any(len(near) > 1 for *_, near in expected), "some queries meet several stored articles"
+
+    migrated = SQLiteStore(tmp_path / "old.sqlite")
+    assert migrated.has_pending() and migrated.settle_pending(set()) == (0, 1)  # the pending one is forgotten
+    shared = RedisStore(redis_url)
+    for key, url, fp, pending in articles[:-1]:
+        shared.add(key, url, fp)
+    shared.commit_pending()
+    assert _answers(migrated, queries) == _answers(shared, queries) == expected

@@ -26,7 +26,7 @@ import redis
 from scrapy_redis.connection import get_redis
 
 from ..dedup.fingerprint import NUM_PERM, STORED_DTYPE, Fingerprint, band_keys, pack_marks, stored_signature, unpack_marks
-from ..dedup.store import EXACT_SLOT, KEY_SLOT, Stored, band_places, entry, in_order, place, places, slot_hash
+from ..dedup.store import EXACT_SLOT, KEY_SLOT, Stored, band_places, grouped, in_order, place, slot_hash, slots
 
 logger = logging.getLogger(__name__)
 _HEAD = struct.Struct("<QQIdH")  # URL-key hash, exact hash, size, added, URL length
@@ -53,6 +53,8 @@ end
 return found
 """.replace("PER_HASH", str(1 << RECORDS))
 
+_APPEND = "for i, key in ipairs(KEYS) do redis.call('APPEND', key, ARGV[i]) end"
+
 
 def _pack(key: str, url: str, fingerprint: Fingerprint, added: float) -> bytes:
     raw = url.encode()
@@ -75,6 +77,7 @@ class RedisStore:
         self.prefix = prefix
         self.pending: dict[str, tuple[str, Fingerprint, float]] = {}  # url -> (key, fingerprint, time)
         self._find = self.server.register_script(_FIND)
+        self._append = self.server.register_script(_APPEND)
         if next(iter(self.server.scan_iter(match=self._k("band", "*"), count=1000)), None) is not None:
             logger.warning("Redis holds dedup keys of the former layout (%s): they are not read; "
                            "delete them, see the README (Deduplication: store size)", self._k("band", "*"))
@@ -115,8 +118,8 @@ class RedisStore:
         keys = band_keys(fingerprint.signature)
         candidates = [Stored(0, url, fp.size, fp.signature, fp.marks) for url, (_, fp, _) in self.pending.items()
                       if set(band_keys(fp.signature)) & set(keys)]
-        buckets, tags = band_places(fingerprint.signature)
-        hits = self._lookup(list(zip(buckets, tags.tolist())))
+        buckets, tags = (a[0] for a in band_places(fingerprint.signature))
+        hits = self._lookup(list(zip(buckets.tolist(), tags.tolist())))
         pairs = sorted((band, article) for band, article, _ in hits)
         return candidates + in_order(pairs, fingerprint.signature, {a: record[3] for _, a, record in hits})
 
@@ -128,13 +131,24 @@ class RedisStore:
         if not chosen:
             return 0
         last = self.server.incrby(self._k("ids"), len(chosen))
+        ids = np.arange(last - len(chosen) + 1, last + 1, dtype=np.uint32)
+        entries = [(url, *self.pending.pop(url)) for url in chosen]
+        records: dict[str, dict[int, bytes]] = {}
+        for article, (url, key, fingerprint, added) in zip(ids.tolist(), entries):
+            records.setdefault(self._k("a", article >> RECORDS), {})[article & ((1 << RECORDS) - 1)] = \
+                _pack(key, url, fingerprint, added)
+        buckets, tags = slots([slot_hash(key) for _, key, _, _ in entries],
+                              [slot_hash(fingerprint.exact) for _, _, fingerprint, _ in entries],
+                              np.stack([fingerprint.signature for _, _, fingerprint, _ in entries]))
+        runs = grouped(ids, buckets, tags)
         pipe = self.server.pipeline(transaction=True)
-        for article, url in enumerate(chosen, start=last - len(chosen) + 1):
-            key, fingerprint, added = self.pending.pop(url)
-            pipe.hset(self._k("a", article >> RECORDS), article & ((1 << RECORDS) - 1),
-                      _pack(key, url, fingerprint, added))
-            for bucket, tag in places(key, fingerprint):
-                pipe.append(self._k("b", bucket), entry(article, tag))
+        for hash_key, mapping in records.items():
+            pipe.hset(hash_key, mapping=mapping)
+        # The appends in scripts of 10,000: a batch touches a bucket once, but that is still
+        # ~34 buckets an article, and a command each cost the client more than the server.
+        for start in range(0, len(runs), 10000):
+            chunk = runs[start: start + 10000]
+            self._append(keys=[self._k("b", bucket) for bucket, _ in chunk], args=[run for _, run in chunk], client=pipe)
         pipe.execute()
         return len(chosen)
 

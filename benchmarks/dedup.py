@@ -192,11 +192,11 @@ def marks(n: int) -> tuple:
             ("电话", f"0832{n % 10**7:07d}", "传真"), ("代码", f"91{n:016d}", "法定"), ("罚款", f"{n % 99991}", "元整"))
 
 
-def fill(store, count: int, size: int, rng: np.random.Generator) -> None:
+def fill(store, count: int, size: int, rng: np.random.Generator, batch_size: int) -> None:
     """Random signatures (they share no band by chance), committed a batch at a time (Redis
     sends a commit as one transaction)."""
     while count < size:
-        batch = min(20000, size - count)
+        batch = min(batch_size, size - count)
         signatures = rng.integers(0, 1 << 32, size=(batch, NUM_PERM), dtype=np.uint32)
         store.add_many((url(count + i).split(":", 1)[1], url(count + i),
                         Fingerprint(f"{count + i:040x}", sig, 500, marks(count + i))) for i, sig in enumerate(signatures))
@@ -212,13 +212,11 @@ def lookups_per_second(store, rng: np.random.Generator, cpu, count: int = 2000) 
                enumerate(rng.integers(0, 1 << 32, size=(count, NUM_PERM), dtype=np.uint32))]
     start, used = time.perf_counter(), cpu()
     for i, query in enumerate(queries):
-        store.url_seen(f"//query/{i}")
-        store.find_exact(query.exact)
-        store.near_candidates(query)
+        store.lookup([f"//query/{i}"], query)
     return count / (time.perf_counter() - start), count / (cpu() - used)
 
 
-def store_speed(sizes: list[int], backends: list[str]) -> None:
+def store_speed(sizes: list[int], backends: list[str], batch: int) -> None:
     print(f"\nstores, random signatures, URLs like {url(1234567)} (average "
           f"{np.mean([len(url(n)) for n in range(1000)]):.0f} characters), identifiers "
           f"{np.mean([len(pack_marks(marks(n)).encode()) for n in range(1000)]):.0f} bytes packed; "
@@ -232,7 +230,7 @@ def store_speed(sizes: list[int], backends: list[str]) -> None:
             count, base = 0, used()
             for size in sorted(sizes):
                 start = time.perf_counter()
-                fill(store, count, size, rng)
+                fill(store, count, size, rng, batch)
                 seconds, count = time.perf_counter() - start, size
                 taken = used() - base
                 rate, per_cpu = lookups_per_second(store, rng, cpu)
@@ -258,7 +256,7 @@ def _sqlite_store():
 def _redis_store():
     """A throwaway redis-server; its INFO memory used_memory."""
     with redis_server() as address:
-        store = RedisStore(address)
+        store = RedisStore(address, socket_timeout=600)  # a commit of 10^6 articles is a long transaction
         store.add_many = lambda entries: [store.add(*e) for e in entries]
         yield store, lambda: store.server.info("memory")["used_memory"], lambda: time.process_time() + sum(
             store.server.info("cpu")[k] for k in ("used_cpu_user", "used_cpu_sys"))
@@ -270,9 +268,13 @@ def main() -> None:
     parser.add_argument("corpus", nargs="?", type=Path, default=ROOT.parent / "shared" / "corpus")
     parser.add_argument("--sizes", default="100000,1000000")
     parser.add_argument("--stores", default="sqlite,redis")
+    parser.add_argument("--batch", type=int, default=20000,
+                        help="articles a commit (a crawl commits a few at a time; 10^7 is filled faster in 10^6)")
+    parser.add_argument("--detector", action=argparse.BooleanOptionalAction, default=True)
     args = parser.parse_args()
-    detector(args.corpus)
-    store_speed([int(s) for s in args.sizes.split(",") if s], args.stores.split(","))
+    if args.detector:
+        detector(args.corpus)
+    store_speed([int(s) for s in args.sizes.split(",") if s], args.stores.split(","), args.batch)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,13 @@ def test_url_exact_and_near_lookups(backend, committed, tmp_path, request):
     assert [(c.url, c.marks) for c in store.near_candidates(Fingerprint.of(ARTICLE[:-10]))] == [
         ("http://x.cn/a.html", fingerprint.marks)]
     assert store.near_candidates(Fingerprint.of(OTHER)) == []
+    # The pipeline's one call (on Redis one round trip): the same answers.
+    assert store.lookup(["//x.cn/b.html", "//x.cn/a.html"], fingerprint).url == "http://x.cn/a.html"
+    assert store.lookup(["//x.cn/a.html"], fingerprint, newer_than=time.time() + 60).url is None
+    assert store.lookup(["//x.cn/b.html"], fingerprint)[:2] == (None, "http://x.cn/a.html")
+    copy = store.lookup(["//x.cn/b.html"], Fingerprint.of(ARTICLE[:-10]))
+    assert (copy.url, copy.exact, [c.url for c in copy.candidates]) == (None, None, ["http://x.cn/a.html"])
+    assert store.lookup(["//x.cn/b.html"], Fingerprint.of(OTHER)) == (None, None, [])
 
 
 def test_a_store_from_before_identifiers_is_migrated_once(tmp_path):

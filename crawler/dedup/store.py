@@ -21,7 +21,7 @@ import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Protocol
+from typing import Iterable, NamedTuple, Protocol
 
 import numpy as np
 from scrapy.exceptions import NotConfigured
@@ -39,10 +39,20 @@ class Stored:
     marks: tuple[Mark, ...] = ()  # none for rows stored before identifiers were kept
 
 
+class Lookup(NamedTuple):
+    """What a new article meets in the store, in the pipeline's order: an article emitted at
+    one of its URL keys, one with its exact text, the near candidates. Once one is found, a
+    store may leave the later ones unread (None, [])."""
+    url: str | None
+    exact: str | None
+    candidates: list[Stored]
+
+
 class DedupStore(Protocol):
     def url_seen(self, key: str, newer_than: float | None = None) -> str | None: ...
     def find_exact(self, exact: str) -> str | None: ...
     def near_candidates(self, fingerprint: Fingerprint) -> list[Stored]: ...
+    def lookup(self, keys: Iterable[str], fingerprint: Fingerprint, newer_than: float | None = None) -> Lookup: ...
     def add(self, key: str, url: str, fingerprint: Fingerprint) -> None: ...
     def commit_pending(self, urls: Iterable[str] | None = None) -> int: ...
     def settle_pending(self, written_urls: set[str]) -> tuple[int, int]: ...
@@ -330,6 +340,14 @@ class SQLiteStore:
                                ids).fetchall()
         return in_order(pairs, fingerprint.signature, {
             r[0]: Stored(r[0], r[1], r[2], np.frombuffer(r[3], dtype=STORED_DTYPE), unpack_marks(r[4])) for r in rows})
+
+    def lookup(self, keys: Iterable[str], fingerprint: Fingerprint, newer_than: float | None = None) -> Lookup:
+        """In process, the three one after the other, stopping at the first found."""
+        seen = next(filter(None, (self.url_seen(key, newer_than) for key in keys)), None)
+        if seen:
+            return Lookup(seen, None, [])
+        exact = self.find_exact(fingerprint.exact)
+        return Lookup(None, exact, [] if exact else self.near_candidates(fingerprint))
 
     def add(self, key: str, url: str, fingerprint: Fingerprint) -> None:
         self.add_many([(key, url, fingerprint)])

@@ -26,7 +26,7 @@ import redis
 from scrapy_redis.connection import get_redis
 
 from ..dedup.fingerprint import NUM_PERM, STORED_DTYPE, Fingerprint, band_keys, pack_marks, stored_signature, unpack_marks
-from ..dedup.store import EXACT_SLOT, KEY_SLOT, Stored, band_places, grouped, in_order, place, slot_hash, slots
+from ..dedup.store import EXACT_SLOT, KEY_SLOT, Lookup, Stored, band_places, grouped, in_order, place, slot_hash, slots
 
 logger = logging.getLogger(__name__)
 _HEAD = struct.Struct("<QQIdH")  # URL-key hash, exact hash, size, added, URL length
@@ -56,6 +56,11 @@ return found
 _APPEND = "for i, key in ipairs(KEYS) do redis.call('APPEND', key, ARGV[i]) end"
 
 
+def _band_slots(fingerprint: Fingerprint) -> list[tuple[int, int]]:
+    buckets, tags = (a[0] for a in band_places(fingerprint.signature))
+    return list(zip(buckets.tolist(), tags.tolist()))
+
+
 def _pack(key: str, url: str, fingerprint: Fingerprint, added: float) -> bytes:
     raw = url.encode()
     return (_HEAD.pack(slot_hash(key), slot_hash(fingerprint.exact), fingerprint.size, added, len(raw)) + raw
@@ -72,8 +77,9 @@ def _unpack(article: int, record: bytes) -> tuple[int, int, float, Stored]:
 
 
 class RedisStore:
-    def __init__(self, url: str | None = None, prefix: str = "dedup") -> None:
-        self.server: redis.Redis = get_redis(url=url) if url else get_redis()
+    def __init__(self, url: str | None = None, prefix: str = "dedup", **connection) -> None:
+        """`connection`: redis-py options (e.g. socket_timeout)."""
+        self.server: redis.Redis = get_redis(url=url, **connection)
         self.prefix = prefix
         self.pending: dict[str, tuple[str, Fingerprint, float]] = {}  # url -> (key, fingerprint, time)
         self._find = self.server.register_script(_FIND)
@@ -95,33 +101,47 @@ class RedisStore:
                            args=[self._k("a", ""), *(tag.to_bytes(2, "little") for _, tag in places)])
         return [(found[n], found[n + 1], _unpack(found[n + 1], found[n + 2])) for n in range(0, len(found), 3)]
 
-    def _slot(self, slot: int, value: int) -> list[tuple[int, int, float, Stored]]:
-        return [record for _, _, record in self._lookup([place(slot, value)])]
-
     def url_seen(self, key: str, newer_than: float | None = None) -> str | None:
+        value = slot_hash(key)
+        return self._seen(key, value, newer_than, self._lookup([place(KEY_SLOT, value)]), 0)
+
+    def find_exact(self, exact: str) -> str | None:
+        value = slot_hash(exact)
+        return self._exact(exact, value, self._lookup([place(EXACT_SLOT, value)]), 0)
+
+    def near_candidates(self, fingerprint: Fingerprint) -> list[Stored]:
+        return self._near(fingerprint, self._lookup(_band_slots(fingerprint)), 0)
+
+    def lookup(self, keys: Iterable[str], fingerprint: Fingerprint, newer_than: float | None = None) -> Lookup:
+        """The three, in one round trip: the buckets of every key, the exact hash and the bands."""
+        keys = list(keys)
+        values, exact = [slot_hash(k) for k in keys], slot_hash(fingerprint.exact)
+        hits = self._lookup([place(KEY_SLOT, v) for v in values] + [place(EXACT_SLOT, exact)] + _band_slots(fingerprint))
+        seen = (self._seen(k, v, newer_than, hits, i) for i, (k, v) in enumerate(zip(keys, values)))
+        return Lookup(next(filter(None, seen), None), self._exact(fingerprint.exact, exact, hits, len(keys)),
+                      self._near(fingerprint, hits, len(keys) + 1))
+
+    # Answers from this process's pending articles, then from the hits of slot `index` on (`_lookup`).
+    def _seen(self, key: str, value: int, newer_than: float | None, hits: list, index: int) -> str | None:
         for url, (pending_key, _, added) in self.pending.items():
             if pending_key == key and added >= (newer_than or 0):
                 return url
-        value = slot_hash(key)
-        found = [s.url for k, _, added, s in self._slot(KEY_SLOT, value) if k == value and added >= (newer_than or 0)]
-        return found[0] if found else None
+        return next((s.url for i, _, (k, _, added, s) in hits
+                     if i == index and k == value and added >= (newer_than or 0)), None)
 
-    def find_exact(self, exact: str) -> str | None:
+    def _exact(self, exact: str, value: int, hits: list, index: int) -> str | None:
         for url, (_, fingerprint, _) in self.pending.items():
             if fingerprint.exact == exact:
                 return url
-        value = slot_hash(exact)
-        found = [s.url for _, e, _, s in self._slot(EXACT_SLOT, value) if e == value]
-        return found[0] if found else None
+        return next((s.url for i, _, (_, e, _, s) in hits if i == index and e == value), None)
 
-    def near_candidates(self, fingerprint: Fingerprint) -> list[Stored]:
-        keys = band_keys(fingerprint.signature)
+    def _near(self, fingerprint: Fingerprint, hits: list, first: int) -> list[Stored]:
+        keys = set(band_keys(fingerprint.signature)) if self.pending else set()
         candidates = [Stored(0, url, fp.size, fp.signature, fp.marks) for url, (_, fp, _) in self.pending.items()
-                      if set(band_keys(fp.signature)) & set(keys)]
-        buckets, tags = (a[0] for a in band_places(fingerprint.signature))
-        hits = self._lookup(list(zip(buckets.tolist(), tags.tolist())))
-        pairs = sorted((band, article) for band, article, _ in hits)
-        return candidates + in_order(pairs, fingerprint.signature, {a: record[3] for _, a, record in hits})
+                      if set(band_keys(fp.signature)) & keys]
+        bands = [(i - first, article, record) for i, article, record in hits if i >= first]
+        pairs = sorted((band, article) for band, article, _ in bands)
+        return candidates + in_order(pairs, fingerprint.signature, {a: record[3] for _, a, record in bands})
 
     def add(self, key: str, url: str, fingerprint: Fingerprint) -> None:
         self.pending[url] = (key, fingerprint, time.time())

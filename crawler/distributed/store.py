@@ -53,7 +53,9 @@ end
 return found
 """.replace("PER_HASH", str(1 << RECORDS))
 
-_APPEND = "for i, key in ipairs(KEYS) do redis.call('APPEND', key, ARGV[i]) end"
+# Each bucket SET to its old entries and the new ones, not APPENDed to: APPEND keeps room
+# for as much again (a string grows by doubling), SET allocates what the string holds.
+_APPEND = "for i, key in ipairs(KEYS) do redis.call('SET', key, (redis.call('GET', key) or '') .. ARGV[i]) end"
 
 
 def _band_slots(fingerprint: Fingerprint) -> list[tuple[int, int]]:

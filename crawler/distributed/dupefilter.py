@@ -1,7 +1,7 @@
 """The shared seen-requests filter: an exact Redis set (the default) or a Bloom filter.
 
 The set holds every URL key's fingerprint: exact, but its memory grows with the crawl
-(benchmarks/seenfilter.py measures ~100 bytes a URL: 10 GB at 10^8). The Bloom filter is
+(benchmarks/seenfilter.py measures ~88 bytes a URL: ~9 GB at 10^8). The Bloom filter is
 one Redis string of bits whose size is fixed by REDIS_BLOOM_CAPACITY and
 REDIS_BLOOM_ERROR_RATE: it never forgets a URL, but a URL it has not seen is taken for
 seen with the chosen probability, and that page is silently not fetched. So it is an

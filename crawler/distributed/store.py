@@ -3,8 +3,9 @@
 The same lookups as the SQLite store, in the same compact format (crawler/dedup/store.py):
 an article is a numbered record (its URL, size, 16-bit signature, identifiers, hashes of its
 URL key and exact hash) in a hash of 1,024 records, and its 34 slots (32 band keys, URL key,
-exact hash) are 6-byte entries appended to bucket strings. A lookup reads its buckets, then
-the records whose tags agree, and checks them; its cost does not grow with the store.
+exact hash) are 6-byte entries added to bucket strings. A lookup reads its buckets, then
+the records whose tags agree, and checks them, in one Lua script: the pipeline's `lookup`
+(URL keys, exact hash, bands) is one round trip, and its cost does not grow with the store.
 
 An article becomes visible to the other processes when it is committed, i.e. once every
 feed of this process has stored it (crawler/feeds.py: FeedLedger); until then only this

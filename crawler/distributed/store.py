@@ -155,7 +155,11 @@ class RedisStore:
             return 0
         last = self.server.incrby(self._k("ids"), len(chosen))
         ids = np.arange(last - len(chosen) + 1, last + 1, dtype=np.uint32)
-        entries = [(url, *self.pending.pop(url)) for url in chosen]
+        entries = [(url, *self.pending[url]) for url in chosen]
+        # A new dict, not pops: a dict keeps the table of its largest size, and each lookup
+        # reads the pending ones (an emptied dict of 10^6 took 8 ms a lookup to go through).
+        committed = set(chosen)
+        self.pending = {url: entry for url, entry in self.pending.items() if url not in committed}
         records: dict[str, dict[int, bytes]] = {}
         for article, (url, key, fingerprint, added) in zip(ids.tolist(), entries):
             records.setdefault(self._k("a", article >> RECORDS), {})[article & ((1 << RECORDS) - 1)] = \

@@ -1,23 +1,24 @@
 """Dedup benchmark: detector precision / recall by strength, store lookup speed and size.
 
-    python -m benchmarks.dedup [CORPUS_DIR] [--sizes 100000,1000000]
+    python -m benchmarks.dedup [CORPUS_DIR] [--sizes 100000,1000000] [--stores sqlite,redis]
 
 Articles: the gold bodies of the corpus and the fixtures' expected contents (not the
 fixtures' reposts). Half are stored; near-duplicates of the stored half are made by
 character edits, truncation and added noise at several strengths and must find their
 original; the other half are distinct articles and must find nothing. Then templated
 documents (benchmarks/templated.py: 3 templates x 30) pass the pipeline one by one and
-must all be new, and their reposts must find them. Then the store is filled with random
-signatures to each size, and lookups per second, disk and memory are measured.
+must all be new, and their reposts must find them. Then each store (SQLite, and Redis on a
+throwaway redis-server) is filled with random signatures to each size, and lookups per
+second and bytes per article (SQLite: the file; Redis: INFO used_memory) are measured.
 """
 from __future__ import annotations
 
 import argparse
+from contextlib import contextmanager
 import itertools
 import json
 import os
 import random
-import resource
 import tempfile
 import time
 from pathlib import Path
@@ -27,9 +28,12 @@ from scrapy import Spider
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 
-from crawler.dedup.fingerprint import MIN_CONTRADICTIONS, NUM_PERM, Fingerprint, contradicted, find_marks
+from crawler.dedup.fingerprint import MIN_CONTRADICTIONS, NUM_PERM, Fingerprint, contradicted, find_marks, pack_marks
 from crawler.dedup.pipeline import DedupPipeline
+from crawler.dedup.runtime import DedupStoreExtension
 from crawler.dedup.store import SQLiteStore
+from crawler.distributed.store import RedisStore
+from testbench.localservers import redis_server
 from crawler.items import Article
 
 from .templated import DATELINES, documents
@@ -139,7 +143,8 @@ def _cell(text: str, width: int) -> str:
 def detector(corpus: Path) -> None:
     texts = articles(corpus)
     stored, distinct = texts[: len(texts) // 2], texts[len(texts) // 2:]
-    crawler = get_crawler(Spider, {"DEDUP_STORE_PATH": ":memory:", "DEDUP_KEEP_DUPLICATES": True})
+    crawler = get_crawler(Spider, {"DEDUP_STORE_PATH": ":memory:", "DEDUP_KEEP_DUPLICATES": True,
+                                   "EXTENSIONS": {DedupStoreExtension: 0}})
     pipeline = build_from_crawler(DedupPipeline, crawler)  # the default thresholds
     originals = {f"stored:{i}": t for i, t in enumerate(stored)}
     pipeline.store.add_many((f"//{url}", url, Fingerprint.of(t)) for url, t in originals.items())
@@ -166,45 +171,110 @@ def detector(corpus: Path) -> None:
     print(f"precision overall: {true_pos / max(1, true_pos + false_pos):.4f}")
 
 
-def store_speed(sizes: list[int]) -> None:
-    print("\nstore: SQLite, random signatures; lookups = exact hash + MinHash band query")
-    print(f"{'stored':>9s} {'fill s':>8s} {'lookups/s':>10s} {'disk MB':>8s} {'max RSS MB':>10s}")
-    rng = np.random.default_rng(3)
-    folder = Path(tempfile.mkdtemp(prefix="dedup-bench-"))
-    store = SQLiteStore(folder / "store.sqlite")
-    count = 0
-    for size in sorted(sizes):
-        start = time.perf_counter()
-        while count < size:
-            batch = min(20000, size - count)
-            signatures = rng.integers(0, 1 << 32, size=(batch, NUM_PERM), dtype=np.uint32)
-            store.add_many((f"//k/{count + i}", f"u{count + i}", Fingerprint(f"{count + i:040x}", sig, 500))
-                           for i, sig in enumerate(signatures))
-            count += batch
-        fill = time.perf_counter() - start
-        queries = [Fingerprint(f"q{i}", s, 500) for i, s in
-                   enumerate(rng.integers(0, 1 << 32, size=(2000, NUM_PERM), dtype=np.uint32))]
-        start = time.perf_counter()
-        for query in queries:
-            store.find_exact(query.exact)
-            store.near_candidates(query)
-        rate = len(queries) / (time.perf_counter() - start)
-        disk = sum(f.stat().st_size for f in folder.iterdir()) / 2**20
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"{size:9d} {fill:8.1f} {rate:10.0f} {disk:8.0f} {rss:10.0f}")
-    store.close()
-    for f in folder.iterdir():
-        os.remove(f)
-    folder.rmdir()
+# Article URLs of the kinds crawled (a city portal, a paper, a portal's self-media, a news
+# site), ~66 characters on average, with their identifiers: ~130 bytes packed, the corpus median
+# being 137 (crawler/dedup/fingerprint.py: MARK_SPAN).
+URLS = ("http://www.{city}.gov.cn/xxgk/zcwj/{y}{m:02d}/t{y}{m:02d}{d:02d}_{n}.html",
+        "http://politics.people.com.cn/n1/{y}/{m:02d}{d:02d}/c1001-{n}.html",
+        "https://www.163.com/dy/article/{h}.html",
+        "https://news.sina.com.cn/c/{y}-{m:02d}-{d:02d}/doc-i{h}.shtml")
+CITIES = ("ziyang", "mianyang", "luzhou", "nanchong", "yibin", "deyang", "suining", "guangan")
+
+
+def url(n: int) -> str:
+    y, m, d = 2015 + n % 11, 1 + n % 12, 1 + n % 28
+    return URLS[n % 4].format(city=CITIES[n % 8], y=y, m=m, d=d, n=40_000_000 + n, h=f"{n * 2654435761 % 16**12:012x}")
+
+
+def marks(n: int) -> tuple:
+    """Identifiers as a government notice has them (文号, dates, a phone, a credit code, an amount)."""
+    return (("府发", f"2024{n % 97}", "号关"), ("日期", f"2024年{1 + n % 12}月{1 + n % 28}", "日印"),
+            ("电话", f"0832{n % 10**7:07d}", "传真"), ("代码", f"91{n:016d}", "法定"), ("罚款", f"{n % 99991}", "元整"))
+
+
+def fill(store, count: int, size: int, rng: np.random.Generator, batch_size: int) -> None:
+    """Random signatures (they share no band by chance), committed a batch at a time (Redis
+    sends a commit as one transaction)."""
+    while count < size:
+        batch = min(batch_size, size - count)
+        signatures = rng.integers(0, 1 << 32, size=(batch, NUM_PERM), dtype=np.uint32)
+        store.add_many((url(count + i).split(":", 1)[1], url(count + i),
+                        Fingerprint(f"{count + i:040x}", sig, 500, marks(count + i))) for i, sig in enumerate(signatures))
+        store.commit_pending()
+        count += batch
+
+
+def lookups_per_second(store, rng: np.random.Generator, cpu, count: int = 2000) -> tuple[float, float]:
+    """A new article's lookups in the pipeline: its URL, its exact hash, its near candidates.
+    Per second of the clock, and per second of CPU (`cpu`: this process's and the server's):
+    the machine is shared, so the clock also counts the others' turns."""
+    queries = [Fingerprint(f"q{i}", s, 500) for i, s in
+               enumerate(rng.integers(0, 1 << 32, size=(count, NUM_PERM), dtype=np.uint32))]
+    start, used = time.perf_counter(), cpu()
+    for i, query in enumerate(queries):
+        store.lookup([f"//query/{i}"], query)
+    return count / (time.perf_counter() - start), count / (cpu() - used)
+
+
+def store_speed(sizes: list[int], backends: list[str], batch: int) -> None:
+    print(f"\nstores, random signatures, URLs like {url(1234567)} (average "
+          f"{np.mean([len(url(n)) for n in range(1000)]):.0f} characters), identifiers "
+          f"{np.mean([len(pack_marks(marks(n)).encode()) for n in range(1000)]):.0f} bytes packed; "
+          "a lookup = URL key + exact hash + MinHash bands; machine: "
+          f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start")
+    print(f"{'store':7s} {'stored':>9s} {'fill s':>8s} {'lookups/s':>10s} {'per CPU-s':>10s} {'MB':>8s} "
+          f"{'bytes/article':>13s} {'load':>5s}")
+    for backend in backends:
+        with (_redis_store() if backend == "redis" else _sqlite_store()) as (store, used, cpu):
+            rng = np.random.default_rng(3)
+            count, base = 0, used()
+            for size in sorted(sizes):
+                start = time.perf_counter()
+                fill(store, count, size, rng, batch)
+                seconds, count = time.perf_counter() - start, size
+                taken = used() - base
+                rate, per_cpu = lookups_per_second(store, rng, cpu)
+                print(f"{backend:7s} {size:9d} {seconds:8.1f} {rate:10.0f} {per_cpu:10.0f} {taken / 2**20:8.0f} "
+                      f"{taken / size:13.0f} {os.getloadavg()[0]:5.1f}", flush=True)
+
+
+@contextmanager
+def _sqlite_store():
+    """A store file; its size on disk (database and write-ahead log, after a checkpoint)."""
+    with tempfile.TemporaryDirectory(prefix="dedup-bench-", dir=os.environ.get("DEDUP_BENCH_DIR")) as folder:
+        store = SQLiteStore(Path(folder) / "store.sqlite")
+
+        def used() -> int:
+            store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            return sum(f.stat().st_size for f in Path(folder).iterdir())
+
+        yield store, used, time.process_time
+        store.close()
+
+
+@contextmanager
+def _redis_store():
+    """A throwaway redis-server; its INFO memory used_memory."""
+    with redis_server() as address:
+        store = RedisStore(address, socket_timeout=600)  # a commit of 10^6 articles is a long transaction
+        store.add_many = lambda entries: [store.add(*e) for e in entries]
+        yield store, lambda: store.server.info("memory")["used_memory"], lambda: time.process_time() + sum(
+            store.server.info("cpu")[k] for k in ("used_cpu_user", "used_cpu_sys"))
+        store.close()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("corpus", nargs="?", type=Path, default=ROOT.parent / "shared" / "corpus")
     parser.add_argument("--sizes", default="100000,1000000")
+    parser.add_argument("--stores", default="sqlite,redis")
+    parser.add_argument("--batch", type=int, default=20000,
+                        help="articles a commit (a crawl commits a few at a time; 10^7 is filled faster in 10^6)")
+    parser.add_argument("--detector", action=argparse.BooleanOptionalAction, default=True)
     args = parser.parse_args()
-    detector(args.corpus)
-    store_speed([int(s) for s in args.sizes.split(",") if s])
+    if args.detector:
+        detector(args.corpus)
+    store_speed([int(s) for s in args.sizes.split(",") if s], args.stores.split(","), args.batch)
 
 
 if __name__ == "__main__":

@@ -117,6 +117,13 @@ REDIS_URL = None
 REDIS_WORKER_TTL = 10             # s without a heartbeat before a worker is dead and its pages re-queued
 REDIS_IDLE_BEFORE_CLOSE = 15      # s an idle worker waits for work before it closes
 REDIS_FLUSH_ON_FINISH = True      # the last worker to finish clears the shared queue and seen-filter
+# The shared seen-requests filter. "set": exact, ~90 bytes of Redis memory a URL (~9 GB at
+# 10^8). "bloom": fixed memory (1.8 MB per 10^6 URLs at 0.001), but a URL taken for seen by
+# mistake is a page silently never fetched, at the error rate below (logged at start).
+REDIS_SEEN_FILTER = "set"
+REDIS_BLOOM_CAPACITY = 100_000_000   # URLs the filter is sized for; beyond them the rate climbs
+REDIS_BLOOM_ERROR_RATE = 0.0001      # false-positive rate at capacity: pages lost per new URL
+
 
 # Incremental crawls (crawler/incremental.py). List, feed and sitemap pages are kept in Scrapy's
 # HTTP cache, in .scrapy/httpcache beside the dedup store, and revalidated on every run

@@ -2,8 +2,10 @@ import sqlite3
 import time
 
 import pytest
+import redis
 
-from crawler.dedup.fingerprint import Fingerprint, band_keys
+from crawler.dedup.fingerprint import Fingerprint, band_keys, pack_marks, unpack_marks
+from crawler.dedup import store as dedup_store
 from crawler.dedup.store import _MIGRATIONS, _SCHEMA, SQLiteStore
 from crawler.distributed.store import RedisStore
 from tests.test_dedup_fingerprint import ARTICLE, OTHER
@@ -28,6 +30,13 @@ def test_url_exact_and_near_lookups(backend, committed, tmp_path, request):
     assert [(c.url, c.marks) for c in store.near_candidates(Fingerprint.of(ARTICLE[:-10]))] == [
         ("http://x.cn/a.html", fingerprint.marks)]
     assert store.near_candidates(Fingerprint.of(OTHER)) == []
+    # The pipeline's one call (on Redis one round trip): the same answers.
+    assert store.lookup(["//x.cn/b.html", "//x.cn/a.html"], fingerprint).url == "http://x.cn/a.html"
+    assert store.lookup(["//x.cn/a.html"], fingerprint, newer_than=time.time() + 60).url is None
+    assert store.lookup(["//x.cn/b.html"], fingerprint)[:2] == (None, "http://x.cn/a.html")
+    copy = store.lookup(["//x.cn/b.html"], Fingerprint.of(ARTICLE[:-10]))
+    assert (copy.url, copy.exact, [c.url for c in copy.candidates]) == (None, None, ["http://x.cn/a.html"])
+    assert store.lookup(["//x.cn/b.html"], Fingerprint.of(OTHER)) == (None, None, [])
 
 
 def test_a_store_from_before_identifiers_is_migrated_once(tmp_path):
@@ -43,19 +52,54 @@ def test_a_store_from_before_identifiers_is_migrated_once(tmp_path):
     store = SQLiteStore(path)
     assert store.db.execute("PRAGMA user_version").fetchone()[0] == len(_MIGRATIONS)
     assert [(c.url, c.marks) for c in store.near_candidates(Fingerprint.of(ARTICLE))] == [("http://x.cn/a.html", ())]
+    assert store.url_seen("//x.cn/a.html") == store.find_exact("e") == "http://x.cn/a.html"
+    assert store.count() == 1  # it was committed, and stays so
     store.add("//x.cn/b.html", "http://x.cn/b.html", Fingerprint.of(ARTICLE + "资府发〔2024〕12号"))
     store.close()
     reopened = SQLiteStore(path)  # already current: nothing applied twice
     assert sorted(len(c.marks) for c in reopened.near_candidates(Fingerprint.of(ARTICLE))) == [0, 1]
 
 
-def test_redis_articles_stored_before_identifiers_have_none(redis_url):
-    store = RedisStore(redis_url)
+def test_redis_keys_of_the_former_layout_are_not_read_and_a_warning_says_so(redis_url, caplog):
     fingerprint = Fingerprint.of(ARTICLE)
-    store.server.hset("dedup:article:http://x.cn/a.html", mapping={"size": fingerprint.size,
-                                                                   "signature": fingerprint.signature.tobytes()})
-    store.server.sadd(f"dedup:band:{band_keys(fingerprint.signature)[0]}", "http://x.cn/a.html")
-    assert [(c.url, c.marks) for c in store.near_candidates(fingerprint)] == [("http://x.cn/a.html", ())]
+    server = redis.Redis.from_url(redis_url)
+    server.sadd(f"dedup:band:{band_keys(fingerprint.signature)[0]}", "http://x.cn/a.html")
+    store = RedisStore(redis_url)
+    assert "former layout" in caplog.text
+    assert store.near_candidates(fingerprint) == []
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "redis"])
+def test_crowded_buckets_answer_each_article_and_only_it(backend, tmp_path, request, monkeypatch):
+    """Four buckets for 60 articles x 34 slots: every lookup meets other articles' entries,
+    some with its tag, and must still answer exactly what was stored."""
+    monkeypatch.setattr(dedup_store, "BUCKET_BITS", 2)
+    store = RedisStore(request.getfixturevalue("redis_url")) if backend == "redis" else SQLiteStore(tmp_path / "d.sqlite")
+    texts = [f"第{i}号文章。" + ARTICLE[i * 7:] + OTHER[: i * 5] for i in range(60)]
+    fingerprints = [Fingerprint.of(t) for t in texts]
+    for i, fingerprint in enumerate(fingerprints):
+        store.add(f"//x.cn/{i}.html", f"http://x.cn/{i}.html", fingerprint)
+    store.commit_pending()
+    for i, fingerprint in enumerate(fingerprints):
+        assert store.url_seen(f"//x.cn/{i}.html") == f"http://x.cn/{i}.html"
+        assert store.find_exact(fingerprint.exact) == f"http://x.cn/{i}.html"
+        found = [c.url for c in store.near_candidates(fingerprint)]
+        expected = [f"http://x.cn/{j}.html" for j, other in enumerate(fingerprints)
+                    if set(band_keys(other.signature)) & set(band_keys(fingerprint.signature))]
+        assert sorted(found) == sorted(expected) and f"http://x.cn/{i}.html" in found
+    assert store.url_seen("//x.cn/none.html") is None and store.find_exact("0" * 40) is None
+
+
+def test_a_dropped_pending_article_leaves_no_entry_in_a_shared_bucket(tmp_path, monkeypatch):
+    monkeypatch.setattr(dedup_store, "BUCKET_BITS", 2)
+    store = SQLiteStore(tmp_path / "d.sqlite")
+    store.add("//x.cn/a.html", "http://x.cn/a.html", Fingerprint.of(ARTICLE))
+    store.add("//x.cn/b.html", "http://x.cn/b.html", Fingerprint.of(OTHER))
+    assert store.settle_pending({"http://x.cn/a.html"}) == (1, 1)
+    entries = b"".join(e for (e,) in store.db.execute("SELECT entries FROM buckets"))
+    assert len(entries) == 6 * 34  # a's 34 slots, nothing of b's
+    assert store.db.execute("SELECT COUNT(*) FROM pending_slots").fetchone()[0] == 0  # a's committed, b's gone
+    assert store.url_seen("//x.cn/a.html") and not store.url_seen("//x.cn/b.html")
 
 
 def test_pending_rows_persist_only_when_committed_or_found_in_a_feed(tmp_path):
@@ -105,3 +149,55 @@ def test_inside_a_project_the_store_lives_in_its_scrapy_folder(tmp_path, monkeyp
     monkeypatch.setenv("SCRAPY_SETTINGS_MODULE", "crawler.settings")
     SQLiteStore.from_crawler(get_crawler(settings_dict={"DEDUP_STORE_PATH": None})).close()
     assert (tmp_path / ".scrapy" / "dedup.sqlite").is_file()
+
+
+def _schema_1_store(path, articles: list[tuple[str, str, Fingerprint, int]]) -> None:
+    """A store as the release before the compact format wrote it (user_version 1: identifiers kept)."""
+    old = sqlite3.connect(path)
+    old.executescript(_SCHEMA)
+    old.execute(_MIGRATIONS[0])
+    old.execute("PRAGMA user_version = 1")
+    for key, url, fingerprint, pending in articles:
+        row = old.execute("INSERT INTO articles (key, url, exact, size, signature, marks, added_at, pending) "
+                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                          (key, url, fingerprint.exact, fingerprint.size, fingerprint.signature.tobytes(),
+                           pack_marks(fingerprint.marks), time.time(), pending))
+        old.executemany("INSERT INTO bands VALUES (?, ?)", [(k, row.lastrowid) for k in band_keys(fingerprint.signature)])
+    old.commit()
+    old.close()
+
+
+def _answers(store, queries: list[tuple[str, Fingerprint]]) -> list:
+    return [(store.url_seen(key), store.find_exact(fp.exact), [(c.url, c.size, c.marks) for c in store.near_candidates(fp)])
+            for key, fp in queries]
+
+
+def test_a_migrated_store_and_a_redis_store_answer_as_the_old_store_did(tmp_path, redis_url):
+    """Schema 1 (one row per band key) rewritten to the compact format, and the same articles
+    committed to Redis: the same answers, candidates in the same order, for copies, for
+    unrelated texts and for templated documents that share most bands."""
+    texts = [f"第{i}号文章。" + ARTICLE[i * 7:] + OTHER[: i * 5] for i in range(12)]
+    fingerprints = [Fingerprint.of(t, title=f"资府发〔2024〕{i}号") for i, t in enumerate(texts)]
+    articles = [(f"//x.cn/{i}.html", f"http://x.cn/{i}.html", fp, int(i == 11)) for i, fp in enumerate(fingerprints)]
+    _schema_1_store(tmp_path / "old.sqlite", articles)
+    old = sqlite3.connect(tmp_path / "old.sqlite")
+    queries = [(key, Fingerprint.of(texts[i][:-8])) for i, (key, *_) in enumerate(articles)]
+    queries += [("//x.cn/none.html", Fingerprint.of(OTHER + "另一篇")), ("//x.cn/3.html", fingerprints[3])]
+    # What the old schema answered: its band table, in its order (by band key, then article).
+    expected = []
+    for key, fp in queries:
+        keys = band_keys(fp.signature)
+        rows = old.execute(f"SELECT DISTINCT a.url, a.size, a.marks FROM bands b JOIN articles a ON a.id = b.article "
+                           f"WHERE b.band_key IN ({','.join('?' * len(keys))}) AND a.pending = 0", keys).fetchall()
+        url = old.execute("SELECT url FROM articles WHERE key = ? AND pending = 0", (key,)).fetchone()
+        exact = old.execute("SELECT url FROM articles WHERE exact = ? AND pending = 0", (fp.exact,)).fetchone()
+        expected.append((url and url[0], exact and exact[0], [(u, s, unpack_marks(m)) for u, s, m in rows]))
+    assert any(len(near) > 1 for *_, near in expected), "some queries meet several stored articles"
+
+    migrated = SQLiteStore(tmp_path / "old.sqlite")
+    assert migrated.has_pending() and migrated.settle_pending(set()) == (0, 1)  # the pending one is forgotten
+    shared = RedisStore(redis_url)
+    for key, url, fp, pending in articles[:-1]:
+        shared.add(key, url, fp)
+    shared.commit_pending()
+    assert _answers(migrated, queries) == _answers(shared, queries) == expected

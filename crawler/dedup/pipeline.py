@@ -90,14 +90,12 @@ class DedupPipeline:
         raise DropItem(f"duplicate ({reason}) of {earlier}")
 
     def _match(self, keys: set[str], fingerprint: Fingerprint) -> tuple[str | None, str | None]:
-        for key in keys:
-            earlier = self.dedup.emitted(key)
-            if earlier:
-                return "url", earlier
-        earlier = self.store.find_exact(fingerprint.exact)
-        if earlier:
-            return "exact", earlier
-        near = [c for c in self.store.near_candidates(fingerprint) if self._near(fingerprint, c)]
+        found = self.dedup.lookup(keys, fingerprint)
+        if found.url:
+            return "url", found.url
+        if found.exact:
+            return "exact", found.exact
+        near = [c for c in found.candidates if self._near(fingerprint, c)]
         for candidate in near:
             # Near-identical prose with other identifiers in its places: another document of
             # the same template (a 处罚决定书 for another party), not a copy of this one.

@@ -1,12 +1,15 @@
 """One dedup store per crawler, shared by the seen-URL middleware, the spiders' link
-lookups and the pipeline, with the one rule of DEDUP_URL_TTL_DAYS (`emitted`)."""
+lookups and the pipeline, with the one rule of DEDUP_URL_TTL_DAYS (`emitted`, `lookup`)."""
 from __future__ import annotations
+
+from typing import Iterable
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.misc import build_from_crawler, load_object
 
-from .store import DedupStore
+from .fingerprint import Fingerprint
+from .store import DedupStore, Lookup
 from .urls import seen_since, url_key
 
 
@@ -36,6 +39,11 @@ class DedupStoreExtension:
         """The URL the article of URL key `key` was emitted as less than DEDUP_URL_TTL_DAYS
         ago (0 or less: ever), None if it was not."""
         return self.store.url_seen(key, seen_since(self.ttl_days))
+
+    def lookup(self, keys: Iterable[str], fingerprint: Fingerprint) -> Lookup:
+        """A new article's URL keys (under the same TTL rule), exact hash and near
+        candidates in one store call (on Redis, one round trip)."""
+        return self.store.lookup(keys, fingerprint, seen_since(self.ttl_days))
 
 
 def dedup_for(crawler) -> DedupStoreExtension:

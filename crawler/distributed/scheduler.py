@@ -27,6 +27,7 @@ from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
 from ..retryafter import RetryAfterMiddleware
+from .dupefilter import bloom_lua
 from .inflight import page_handled
 
 # request.meta key: (the in-flight hash field of a popped page, SHA-1 of its queue entry; its URL).
@@ -49,15 +50,16 @@ _TAKE = {
 class QueueScripts:
     """The queue's push and pop as Lua scripts, each run atomically by Redis."""
 
-    def __init__(self, server, queue) -> None:
+    def __init__(self, server, queue, bloom: bool = False) -> None:
         kind = next((k for k in _PUSH if isinstance(queue, k)), None)
         if kind is None:
             raise ValueError(f"{type(queue).__name__}: the recovering scheduler knows scrapy-redis's "
                              "PriorityQueue, FifoQueue and LifoQueue")
-        # KEYS: seen-filter set, queue. ARGV: fingerprint ('' for dont_filter), entry, score.
-        self.enqueue = server.register_script(
-            "if ARGV[1] ~= '' and redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end\n"
-            f"{_PUSH[kind]}\nreturn 1")
+        # KEYS: seen-filter (a set, or a Bloom filter's bits), queue. ARGV: fingerprint ('' for
+        # dont_filter), entry, score, then for the Bloom filter the fingerprint's bit offsets.
+        seen = (bloom_lua(4) + "\nif new == 0 then return 0 end" if bloom else
+                "if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end")
+        self.enqueue = server.register_script(f"if ARGV[1] ~= '' then\n{seen}\nend\n{_PUSH[kind]}\nreturn 1")
         # KEYS: queue, this worker's in-flight hash.
         self.pop = server.register_script(
             f"{_TAKE[kind]}\n"
@@ -85,7 +87,7 @@ class RecoveringScheduler(Scheduler):
 
     def open(self, spider):
         super().open(spider)
-        self.scripts = QueueScripts(self.server, self.queue)
+        self.scripts = QueueScripts(self.server, self.queue, bloom=getattr(self.df, "bloom", None) is not None)
         with self.server.lock(self._key("lock"), timeout=30, blocking_timeout=30):
             if not self._live_workers() and not len(self.queue) and not self._unfinished_workers():
                 # Nothing queued, nobody at work, nothing to recover: the last crawl is over,
@@ -139,9 +141,11 @@ class RecoveringScheduler(Scheduler):
         seen but never queued (its page's re-fetch would find it filtered)."""
         fingerprint = "" if request.dont_filter else self.df.request_fingerprint(request)
         known = getattr(self.df, "known", set())
+        bloom = getattr(self.df, "bloom", None)
+        offsets = bloom.offsets(fingerprint) if bloom is not None and fingerprint else []
         queued = fingerprint not in known and bool(self.scripts.enqueue(
             keys=[self.df.key, self.queue.key],
-            args=[fingerprint, self._encode(request), -request.priority]))
+            args=[fingerprint, self._encode(request), -request.priority, *offsets]))
         if fingerprint:
             known.add(fingerprint)
         if request.meta.get(INFLIGHT, (None, None))[1] == request.url:

@@ -33,7 +33,8 @@ from .profiles import Registry, SiteProfile, default_registry
 from .trace import Note, Trace
 
 # (script, style and noscript never reach here: dom.parse strips them from every tree.)
-GLOBAL_NOISE = ("iframe", "form", "button", "input", "select", "textarea", "nav", "footer", "aside")
+# Inputs, selects and textareas sit inside a form (dropped whole) or hold no text of their own.
+GLOBAL_NOISE = ("iframe", "form", "button", "nav", "footer", "aside")
 # Byline markup that blogs and CMS themes share (hAtom / WordPress / schema.org).
 GENERIC_PUBLISHED = (
     "//time[contains(@class, 'publish') or contains(@class, 'entry-date') or @itemprop='datePublished' or @pubdate]/@datetime",

@@ -34,7 +34,9 @@ from .profiles import Registry, SiteProfile, default_registry
 from .trace import Note, Trace
 
 # (script, style and noscript never reach here: dom.parse strips them from every tree.)
-GLOBAL_NOISE = ("iframe", "form", "button", "input", "select", "textarea", "nav", "footer", "aside")
+# Forms and asides: readability drops them itself on the generic path, and no profile's body
+# held one (inputs, selects and textareas hold no text of their own or sit in a form).
+GLOBAL_NOISE = ("iframe", "button", "nav", "footer")
 # Byline markup that blogs and CMS themes share (hAtom / WordPress / schema.org).
 GENERIC_PUBLISHED = (
     "//time[contains(@class, 'publish') or contains(@class, 'entry-date') or @itemprop='datePublished' or @pubdate]/@datetime",

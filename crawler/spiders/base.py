@@ -10,7 +10,8 @@ from scrapy.exceptions import CloseSpider, UsageError
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 
-from ..extract import ExtractOptions, NotArticle, Registry, SiteProfile, extract
+from ..extract import ExtractOptions, NotArticle, Registry, SiteProfile
+from ..extract.pool import ExtractionFailed, ExtractionPool
 from ..extract.profiles import on_hosts, split_host
 
 # Arguments that are not the spider's own but are still legitimate: Spider.__init__ takes
@@ -58,6 +59,7 @@ class ArticleSpider(scrapy.Spider):
             max_bytes=crawler.settings.getint("EXTRACT_MAX_BYTES", 16 * 1024 * 1024),
             registry=spider.registry,
         )
+        spider.extraction = ExtractionPool.from_crawler(crawler, spider.options)
         spider.setup_profiles()
         return spider
 
@@ -86,18 +88,19 @@ class ArticleSpider(scrapy.Spider):
         """The request for a start URL pushed to Redis (`<spider>:start_urls`); None refuses it."""
         return scrapy.Request(url, callback=self.parse)
 
-    def parse(self, response: Response, **kwargs: Any) -> Iterable[Any]:
+    async def parse(self, response: Response, **kwargs: Any) -> AsyncIterator[Any]:
         if self.limit is not None and self.emitted >= self.limit:
             return  # responses still in flight when the limit was reached
-        item = self.article_from(response)
+        item = await self.article_from(response)
         if item is not None:
             yield item
         if self.limit is not None and self.emitted >= self.limit:
             raise CloseSpider("limit")
         if isinstance(response, TextResponse):
-            yield from self.follow_links(response, is_article=item is not None)
+            for request in self.follow_links(response, is_article=item is not None):
+                yield request
 
-    def article_from(self, response: Response):
+    async def article_from(self, response: Response):
         stats = self.crawler.stats
         if not isinstance(response, TextResponse):
             stats.inc_value("extract/rejected/binary")
@@ -106,17 +109,19 @@ class ArticleSpider(scrapy.Spider):
         content_type = response.headers.get("Content-Type", b"").decode("latin-1") or None
         expected = self.expected_profile(response.url)
         try:
-            article = extract(response.body, response.url, content_type=content_type, options=self.options)
+            article = await self.extraction.extract(response.body, response.url, content_type)
         except NotArticle as exc:
             stats.inc_value(f"extract/rejected/{exc.reason}")
             self.logger.debug("Not an article (%s): %s", exc, response.url)
             if expected:
                 stats.inc_value(f"drift/{expected}/rejected")
             return None
-        except Exception as exc:  # an extractor bug must cost one page, never the crawl
-            stats.inc_value(f"extract/error/{type(exc).__name__}")
-            self.logger.error("Extraction failed on %s: %r", response.url, exc, exc_info=True)
+        except ExtractionFailed as exc:  # an extractor bug must cost one page, never the crawl
+            stats.inc_value(f"extract/error/{exc.kind}")
+            self.logger.error("Extraction failed on %s: %s", response.url, exc.detail)
             return None
+        if self.limit is not None and self.emitted >= self.limit:
+            return None  # the limit was reached while a worker extracted this page
         if expected:
             stats.inc_value(f"drift/{expected}/{'profile' if article.extractor == expected else 'fallback'}")
         article.crawled_at = datetime.now(timezone.utc).isoformat(timespec="seconds")

@@ -204,8 +204,9 @@ def gated():
 def _crawl(proxy, tmp_path, tag) -> subprocess.Popen:
     args = ["crawl", "people", "-O", str(tmp_path / "out.jsonl"), "-s", "AUTOTHROTTLE_ENABLED=False",
             "-s", "EXTRACT_WORKERS=2", "-s", f"DEDUP_STORE_PATH={tmp_path / 'dedup.sqlite'}", "-s", "LOG_LEVEL=INFO"]
-    return subprocess.Popen([sys.executable, "-m", "scrapy", *args], cwd=ROOT, env={**os.environ, **proxy.proxy_env(), **tag},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    # The log goes to a file: a pipe would stay open as long as any process holding it lives.
+    return subprocess.Popen([sys.executable, "-m", "scrapy", *args, "-s", f"LOG_FILE={tmp_path / 'crawl.log'}"], cwd=ROOT,
+                            env={**os.environ, **proxy.proxy_env(), **tag}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def _wait_for_workers(process: subprocess.Popen) -> list[int]:
@@ -230,9 +231,10 @@ def test_a_killed_worker_is_replaced_and_costs_no_page(gated, tmp_path):
         while set(workers) & set(_workers(process.pid)) and time.monotonic() < deadline:
             time.sleep(0.05)
         gate.released.set()
-        _, log = process.communicate(timeout=BOUND)
+        process.wait(timeout=BOUND)
     finally:
         process.kill()
+    log = (tmp_path / "crawl.log").read_text("utf-8")
     assert process.returncode == 0, log[-3000:]
     emitted = [json.loads(line)["url"] for line in (tmp_path / "out.jsonl").read_text("utf-8").splitlines()]
     assert sorted(emitted) == sorted(f"http://{key}" for key in site.pages if "/n1/" in key)
@@ -250,7 +252,7 @@ def test_a_sigkilled_crawl_leaves_no_worker_behind(gated, tmp_path):
         assert gate.reached.wait(BOUND), "the crawl never got to the gate"
         assert _wait_for_workers(process), "the crawl started no worker process"
         process.kill()
-        process.communicate()
+        process.wait()
     finally:
         process.kill()
     assert _gone(tag) == []

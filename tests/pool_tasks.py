@@ -4,7 +4,7 @@ import os
 import signal
 from unittest import mock
 
-from crawler.extract import pool
+from crawler.extract import worker
 
 
 class Picky(Exception):
@@ -24,6 +24,6 @@ def faulty(body: bytes, url: str, content_type: str | None):
     if url.endswith("/die"):
         os.kill(os.getpid(), signal.SIGKILL)
     if url.endswith("/raise"):
-        with mock.patch.object(pool, "extract", _raise):
-            return pool.extract_in_worker(body, url, content_type)
-    return pool.extract_in_worker(body, url, content_type)
+        with mock.patch.object(worker, "extract", _raise):
+            return worker.extract_in_worker(body, url, content_type)
+    return worker.extract_in_worker(body, url, content_type)

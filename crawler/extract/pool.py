@@ -4,9 +4,12 @@ extract() is CPU work (about 10 ms a page, 90 ms on heavy ones). In the reactor 
 caps a crawl at one core and stalls downloads meanwhile; here the spider's callback hands
 (body, url, content_type) to a ProcessPoolExecutor and awaits the result.
 
-- Spawned workers, not forked ones: forking a process whose reactor and threads are
-  running copies their locks mid-use. Compiled selectors do not pickle, so each worker
-  loads the profile registry once, from the folders the spider loaded (the initializer).
+- Workers are forked from a fork server (multiprocessing's "forkserver", spawned where
+  there is none), never from the crawl: forking a process whose reactor and threads are
+  running copies their locks mid-use. The server is a fresh single-threaded process that
+  imports the extractor (crawler/extract/worker.py, which does not import Scrapy) once, so
+  a new worker, first or replacement, costs a fork. Compiled selectors do not pickle, so
+  each worker loads the profile registry once, from the folders the spider loaded.
 - One page's failure costs that page, never the crawl. The worker returns extract()'s
   failure as a value, NotArticle or ExtractionFailed, both picklable whatever the original
   exception was. A worker that dies breaks its whole executor: every page in flight fails
@@ -27,12 +30,9 @@ import dataclasses
 import logging
 import multiprocessing
 import os
-import signal
-import threading
-import traceback
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Callable, Sequence, Union
+from typing import Sequence
 
 from scrapy import signals
 from scrapy.exceptions import UsageError
@@ -40,66 +40,11 @@ from scrapy.http import TextResponse
 from scrapy.utils.asyncio import is_asyncio_available
 
 from ..items import Article
-from .engine import ExtractOptions, extract
-from .page import NotArticle
-from .profiles import Registry
+from .engine import ExtractOptions
+from . import worker
+from .worker import ExtractionFailed, Outcome, Task, attempt, extract_in_worker, start_worker
 
 logger = logging.getLogger(__name__)
-
-
-class ExtractionFailed(Exception):
-    """extract() raised something other than NotArticle; `kind` is that exception's type name."""
-
-    def __init__(self, kind: str, detail: str) -> None:
-        super().__init__(f"{kind}: {detail}")
-        self.kind, self.detail = kind, detail
-
-    def __reduce__(self):
-        return type(self), (self.kind, self.detail)
-
-
-Outcome = Union[Article, NotArticle, ExtractionFailed]
-Task = Callable[[bytes, str, Union[str, None]], Outcome]
-
-
-def attempt(body: bytes, url: str, content_type: str | None, options: ExtractOptions) -> Outcome:
-    """extract()'s article, or its failure as a value: a worker's exception must reach the
-    parent whole, whatever its constructor (concurrent.futures would re-raise it by calling it)."""
-    try:
-        return extract(body, url, content_type=content_type, options=options)
-    except NotArticle as exc:
-        return exc
-    except Exception as exc:
-        return ExtractionFailed(type(exc).__name__, traceback.format_exc())
-
-
-# The worker process's options, set once by _start_worker; or why they could not be.
-_worker_options: ExtractOptions | ExtractionFailed | None = None
-
-
-def _start_worker(options: ExtractOptions, profile_dirs: tuple[str, ...]) -> None:
-    global _worker_options
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: it is the crawl's to handle
-    threading.Thread(target=_exit_with_parent, daemon=True).start()
-    try:
-        _worker_options = dataclasses.replace(options, registry=Registry.load(*profile_dirs))
-    except Exception as exc:
-        # The spider loaded the same folders, so they changed since. Raising here would kill
-        # the worker, and every new one, at every page: each page is counted instead.
-        _worker_options = ExtractionFailed(type(exc).__name__, f"loading the profiles in a worker: {exc}")
-
-
-def _exit_with_parent() -> None:
-    # The parent holds the other end of this pipe until it has joined the worker; it closes
-    # when the parent dies, even by SIGKILL, which leaves no one to shut the executor down.
-    multiprocessing.parent_process().join()
-    os._exit(1)
-
-
-def extract_in_worker(body: bytes, url: str, content_type: str | None) -> Outcome:
-    if isinstance(_worker_options, ExtractionFailed):
-        return _worker_options
-    return attempt(body, url, content_type, _worker_options)
 
 
 class ExtractionPool:
@@ -174,8 +119,8 @@ class ExtractionPool:
         if which not in self.executors:
             self.crawler.stats.inc_value(f"extract/pool/started/{which}")
             self.executors[which] = ProcessPoolExecutor(
-                self.workers if which == "main" else 1, mp_context=multiprocessing.get_context("spawn"),
-                initializer=_start_worker, initargs=self.initargs)
+                self.workers if which == "main" else 1, mp_context=worker_context(),
+                initializer=start_worker, initargs=self.initargs)
         return self.executors[which]
 
     def _replace(self, which: str, executor: ProcessPoolExecutor) -> None:
@@ -194,6 +139,17 @@ class ExtractionPool:
         for executor in self.executors.values():
             executor.shutdown(wait=True, cancel_futures=True)
         self.executors.clear()
+
+
+def worker_context() -> multiprocessing.context.BaseContext:
+    """Workers forked from a fork server, else spawned; never forked from the crawl itself."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    # The server imports the main script (each worker would: `scrapy` imports Scrapy's
+    # command line) and the extractor once; every worker is a fork of it, ready at once.
+    context.set_forkserver_preload(["__main__", worker.__name__])
+    return context
 
 
 def usable_cores() -> int:

@@ -13,9 +13,11 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from benchmarks.nginx_site import NginxSite
@@ -27,17 +29,22 @@ ROOT = Path(__file__).resolve().parent.parent
 FAST = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS=16", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16"]
 
 
-def run(args: list[str], proxy: FixtureProxy | NginxSite, workdir: Path) -> dict:
-    log = workdir / f"{args[0]}.log"
+def run(args: list[str], proxy: FixtureProxy | NginxSite, workdir: Path, name: str | None = None) -> dict:
+    """One real `scrapy ...` run: its stats, and its CPU seconds (the crawl's and its
+    extraction workers', which it reaps) beside its wall seconds."""
+    name = name or args[0]
+    log = workdir / f"{name}.log"
     env = {**os.environ, **proxy.proxy_env()}
-    settings = [*FAST, "-s", f"DEDUP_STORE_PATH={workdir / (args[0] + '.sqlite')}", "-s", "LOG_LEVEL=INFO",
+    settings = [*FAST, "-s", f"DEDUP_STORE_PATH={workdir / (name + '.sqlite')}", "-s", "LOG_LEVEL=INFO",
                 "-s", f"LOG_FILE={log}"]
+    before, start = resource.getrusage(resource.RUSAGE_CHILDREN), time.monotonic()
     subprocess.run([sys.executable, "-m", "scrapy", *args, *settings], cwd=ROOT, env=env, check=True)
+    wall, after = time.monotonic() - start, resource.getrusage(resource.RUSAGE_CHILDREN)
     text = log.read_text("utf-8")
-    stats = {}
-    for name in ("response_received_count", "elapsed_time_seconds", "memusage/max", "item_scraped_count"):
-        match = re.search(rf"'{re.escape(name)}': ([\d.]+)", text)
-        stats[name] = float(match.group(1)) if match else 0.0
+    stats = {"cpu_seconds": after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, "wall_seconds": wall}
+    for key in ("response_received_count", "elapsed_time_seconds", "memusage/max", "item_scraped_count"):
+        match = re.search(rf"'{re.escape(key)}': ([\d.]+)", text)
+        stats[key] = float(match.group(1)) if match else 0.0
     return stats
 
 
@@ -54,7 +61,7 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=5000)
     articles = parser.parse_args().articles
     workdir = Path(tempfile.mkdtemp(prefix="bench-"))
-    server = NginxSite(SyntheticSite(articles), workdir)
+    server = NginxSite(SyntheticSite(articles).pages, workdir)
     try:
         noop = run(["runspider", str(ROOT / "benchmarks" / "noop_spider.py")], server, workdir)
         full = run(["crawl", "people", "-O", str(workdir / "out.jsonl")], server, workdir)

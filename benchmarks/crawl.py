@@ -20,6 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.cpu import cpu_seconds
 from benchmarks.nginx_site import NginxSite
 from crawler.fixtureproxy import FixtureProxy
 from crawler.synthetic import LISTS, SyntheticSite
@@ -30,18 +31,25 @@ FAST = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS=16", "-s"
 
 
 def run(args: list[str], proxy: FixtureProxy | NginxSite, workdir: Path, name: str | None = None) -> dict:
-    """One real `scrapy ...` run: its stats, and its CPU seconds (the crawl's and its
-    extraction workers', which it reaps) beside its wall seconds."""
+    """One real `scrapy ...` run: its stats, its wall seconds, its CPU seconds (the crawl's
+    and its extraction workers', which it reaps) and the crawl process's own (sampled while
+    it runs: the reactor thread's share is what bounds pages per second)."""
     name = name or args[0]
     log = workdir / f"{name}.log"
     env = {**os.environ, **proxy.proxy_env()}
     settings = [*FAST, "-s", f"DEDUP_STORE_PATH={workdir / (name + '.sqlite')}", "-s", "LOG_LEVEL=INFO",
                 "-s", f"LOG_FILE={log}"]
     before, start = resource.getrusage(resource.RUSAGE_CHILDREN), time.monotonic()
-    subprocess.run([sys.executable, "-m", "scrapy", *args, *settings], cwd=ROOT, env=env, check=True)
+    process, own = subprocess.Popen([sys.executable, "-m", "scrapy", *args, *settings], cwd=ROOT, env=env), 0.0
+    while process.poll() is None:
+        own = cpu_seconds(process.pid) or own
+        time.sleep(0.2)
+    if process.returncode:
+        raise subprocess.CalledProcessError(process.returncode, process.args)
     wall, after = time.monotonic() - start, resource.getrusage(resource.RUSAGE_CHILDREN)
     text = log.read_text("utf-8")
-    stats = {"cpu_seconds": after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, "wall_seconds": wall}
+    stats = {"cpu_seconds": after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, "wall_seconds": wall,
+             "own_cpu_seconds": own}
     for key in ("response_received_count", "elapsed_time_seconds", "memusage/max", "item_scraped_count"):
         match = re.search(rf"'{re.escape(key)}': ([\d.]+)", text)
         stats[key] = float(match.group(1)) if match else 0.0

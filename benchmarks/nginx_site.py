@@ -7,7 +7,6 @@ crawler's process. Debian: `apt-get install -y nginx` (only this benchmark needs
 """
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import subprocess
@@ -15,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Mapping
 
+from benchmarks.cpu import cpu_seconds
 from crawler.synthetic import Page
 
 CONFIG = """daemon off;
@@ -73,16 +73,8 @@ class NginxSite:
         return {"http_proxy": self.url, "HTTP_PROXY": self.url, "no_proxy": "", "NO_PROXY": ""}
 
     def cpu_seconds(self) -> float:
-        """CPU time of nginx's master and worker processes so far (not our children to reap)."""
-        total = 0.0
-        for entry in Path("/proc").iterdir():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                if entry.name.isdigit() and self.process.pid in (int(entry.name), int(fields[1])):
-                    total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-            except (OSError, ValueError, IndexError):
-                pass
-        return total
+        """CPU time of nginx's master and worker processes so far."""
+        return cpu_seconds(self.process.pid, children=True)
 
     def shutdown(self) -> None:
         self.process.terminate()

@@ -17,7 +17,10 @@ On each site three real `scrapy crawl` runs, AutoThrottle off: the no-op spider 
 ceiling: the same link following, no extraction), the pool off (EXTRACT_WORKERS=0) and the
 default (EXTRACT_WORKERS=auto). Pages per second come from each run's stats; CPU is the
 run's own and its workers' (getrusage of children) and nginx's (from /proc), over the run's
-wall time, in cores.
+wall time, in cores; and CPU per page fetched, the run's and its workers' and the crawl
+process's own (the reactor thread, which bounds pages per second when the workers
+extract), which a loaded machine changes less than it changes the rates (start-up
+included: about a second of the run's CPU).
 """
 from __future__ import annotations
 
@@ -77,9 +80,12 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="bench-pool-"))
     workdir.chmod(0o755)  # nginx's worker may run as another user, and serves from below it
     print(f"{usable_cores()} usable cores; EXTRACT_WORKERS=auto gives {worker_count('auto', 16)} workers")
-    print(f"{'site':6s} {'run':13s} {'pages':>6s} {'items':>6s} {'s':>6s} {'pages/s':>8s} {'crawl CPU':>11s} {'nginx CPU':>11s}")
+    print(f"{'site':6s} {'run':13s} {'pages':>6s} {'items':>6s} {'s':>6s} {'pages/s':>8s} {'crawl CPU':>11s} "
+          f"{'CPU ms/page':>11s} {'reactor ms/page':>15s} {'nginx CPU':>11s}")
     try:
         for kind, articles in (("heavy", options.heavy), ("light", options.light)):
+            if not articles:  # --heavy 0 or --light 0: that site is not measured
+                continue
             server = NginxSite(write_pages(articles, heavy=kind == "heavy"), workdir / kind)
             rates = {}
             try:
@@ -92,6 +98,8 @@ def main() -> None:
                     print(f"{kind:6s} {name:13s} {stats['response_received_count']:6.0f} {stats['item_scraped_count']:6.0f} "
                           f"{stats['elapsed_time_seconds']:6.1f} {rates[name]:8.1f} "
                           f"{stats['cpu_seconds'] / stats['wall_seconds']:5.2f} cores "
+                          f"{1000 * stats['cpu_seconds'] / stats['response_received_count']:11.1f} "
+                          f"{1000 * stats['own_cpu_seconds'] / stats['response_received_count']:15.1f} "
                           f"{(server.cpu_seconds() - served) / stats['wall_seconds']:5.2f} cores")
             finally:
                 server.shutdown()

@@ -42,7 +42,7 @@ from scrapy.utils.asyncio import is_asyncio_available
 from ..items import Article
 from .engine import ExtractOptions
 from . import worker
-from .worker import ExtractionFailed, Outcome, Task, attempt, extract_in_worker, start_worker
+from .worker import ExtractionFailed, Outcome, Task, attempt, extract_in_worker, ready, start_worker
 
 logger = logging.getLogger(__name__)
 
@@ -68,15 +68,24 @@ class ExtractionPool:
     def from_crawler(cls, crawler, options: ExtractOptions) -> "ExtractionPool":
         settings = crawler.settings
         workers = worker_count(settings.get("EXTRACT_WORKERS", "auto"), settings.getint("CONCURRENT_REQUESTS"))
-        if workers and not is_asyncio_available():
-            logger.warning("EXTRACT_WORKERS needs the asyncio reactor (TWISTED_REACTOR): extracting in the reactor thread")
-            workers = 0
-        if workers:
-            logger.info("Extracting in %d worker processes (EXTRACT_WORKERS=%s)", workers, settings.get("EXTRACT_WORKERS"))
         pool = cls(workers, options, settings.getlist("EXTRACT_PROFILE_DIRS"), crawler)
+        crawler.signals.connect(pool.open, signal=signals.spider_opened)
         for signal_ in (signals.spider_closed, signals.engine_stopped):
             crawler.signals.connect(pool.close, signal=signal_)
         return pool
+
+    def open(self) -> None:
+        """At spider_opened, once the reactor is installed: the workers start while the first
+        pages download (a first call per worker makes the executor start it)."""
+        if self.workers and not is_asyncio_available():
+            logger.warning("EXTRACT_WORKERS needs the asyncio reactor (TWISTED_REACTOR): extracting in the reactor thread")
+            self.workers = 0
+        if self.workers:
+            logger.info("Extracting in %d worker processes (EXTRACT_WORKERS=%s)", self.workers,
+                        self.crawler.settings.get("EXTRACT_WORKERS"))
+            executor = self._executor("main")
+            for _ in range(self.workers):
+                executor.submit(ready)
 
     async def extract(self, response: TextResponse) -> Article:
         """The page's article; raises NotArticle or ExtractionFailed, never another exception."""

@@ -69,3 +69,7 @@ def extract_in_worker(body: bytes, url: str, content_type: str | None) -> Outcom
     if isinstance(_worker_options, ExtractionFailed):
         return _worker_options
     return attempt(body, url, content_type, _worker_options)
+
+
+def ready() -> None:
+    """Nothing: submitted once per worker when the crawl opens, so that each starts then."""

@@ -1,5 +1,6 @@
-"""CPU time of live processes, from /proc: for processes that are not ours to reap (nginx)
-or before they are reaped (the crawl's own, without its workers'). Linux only."""
+"""CPU time of processes from /proc, sampled while they live: the crawl's workers are forked
+by a fork server the crawl never reaps, so getrusage(RUSAGE_CHILDREN) would not count
+them, and nginx is not ours to reap. Linux only."""
 from __future__ import annotations
 
 import os
@@ -8,29 +9,33 @@ from pathlib import Path
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def _stat(pid: int) -> list[str]:
-    """/proc/<pid>/stat's fields after the command name (which may hold spaces): [0] is the state."""
-    return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
-
-
-def _children(pid: int) -> list[int]:
-    found = []
+def _stats() -> dict[int, list[str]]:
+    """pid -> /proc/<pid>/stat's fields after the command name: [1] is the parent, [11:15]
+    utime, stime, and the children's it reaped, cutime and cstime."""
+    found = {}
     for entry in Path("/proc").iterdir():
         try:
-            if entry.name.isdigit() and int(_stat(int(entry.name))[1]) == pid:
-                found.append(int(entry.name))
-        except (OSError, ValueError, IndexError):
+            if entry.name.isdigit():
+                found[int(entry.name)] = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
             pass  # a process that ended meanwhile
     return found
 
 
-def cpu_seconds(pid: int, children: bool = False) -> float:
-    """utime + stime of `pid` (0 once it is gone), and of its live children with `children`."""
-    total = 0.0
-    for each in [pid, *(_children(pid) if children else [])]:
-        try:
-            fields = _stat(each)
-            total += (int(fields[11]) + int(fields[12])) / TICKS
-        except (OSError, ValueError, IndexError):
-            pass
-    return total
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds of `pid` and every live descendant, each with the children it reaped."""
+    stats = _stats()
+    tree, grew = {pid} & set(stats), True
+    while grew:
+        more = {child for child, fields in stats.items() if int(fields[1]) in tree} - tree
+        tree, grew = tree | more, bool(more)
+    return sum(sum(map(int, stats[each][11:15])) for each in tree) / TICKS
+
+
+def own_cpu_seconds(pid: int) -> float:
+    """utime + stime of `pid` alone (0 once it is gone)."""
+    try:
+        fields = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICKS

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Mapping
 
-from benchmarks.cpu import cpu_seconds
+from benchmarks.cpu import tree_cpu_seconds
 from crawler.synthetic import Page
 
 CONFIG = """daemon off;
@@ -74,7 +74,7 @@ class NginxSite:
 
     def cpu_seconds(self) -> float:
         """CPU time of nginx's master and worker processes so far."""
-        return cpu_seconds(self.process.pid, children=True)
+        return tree_cpu_seconds(self.process.pid)
 
     def shutdown(self) -> None:
         self.process.terminate()

@@ -15,10 +15,10 @@ per-domain limit caps the crawl), served by nginx from another process
 
 On each site three real `scrapy crawl` runs, AutoThrottle off: the no-op spider (the
 ceiling: the same link following, no extraction), the pool off (EXTRACT_WORKERS=0) and the
-default (EXTRACT_WORKERS=auto). Pages per second come from each run's stats; CPU is the
-run's own and its workers' (getrusage of children) and nginx's (from /proc), over the run's
-wall time, in cores; and CPU per page fetched, the run's and its workers' and the crawl
-process's own (the reactor thread, which bounds pages per second when the workers
+default (EXTRACT_WORKERS=auto). Pages per second come from each run's stats; CPU, sampled
+from /proc (benchmarks/cpu.py), is the crawl's with its workers' and nginx's, over the
+run's wall time, in cores; and CPU per page fetched, the crawl's with its workers' and the
+crawl process's own (the reactor thread, which bounds pages per second once the workers
 extract), which a loaded machine changes less than it changes the rates (start-up
 included: about a second of the run's CPU).
 """

@@ -1,6 +1,5 @@
-"""CPU time of processes from /proc, sampled while they live: the crawl's workers are forked
-by a fork server the crawl never reaps, so getrusage(RUSAGE_CHILDREN) would not count
-them, and nginx is not ours to reap. Linux only."""
+"""CPU time of processes from /proc, sampled while they live: the crawl process's own share
+apart from its workers', and nginx, which is not ours to reap. Linux only."""
 from __future__ import annotations
 
 import os

@@ -124,25 +124,17 @@ def _gone(tag: dict[str, str]) -> list[int]:
     return _tagged(tag)
 
 
-def _children(pid: int) -> list[tuple[int, bytes]]:
-    """The processes whose parent is `pid`, with their command lines."""
+def _workers(pid: int) -> list[int]:
+    """The extraction worker processes of the crawl `pid` (spawned: their command line says so)."""
     children = []
     for entry in Path("/proc").iterdir():
         try:
-            if entry.name.isdigit() and int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                children.append((int(entry.name), (entry / "cmdline").read_bytes()))
+            if entry.name.isdigit() and int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid \
+                    and b"spawn_main" in (entry / "cmdline").read_bytes():
+                children.append(int(entry.name))
         except (OSError, IndexError, ValueError):
             pass
     return children
-
-
-def _workers(pid: int) -> list[int]:
-    """The extraction worker processes of the crawl `pid`: its fork server's children (or
-    its spawned children, where there is no fork server)."""
-    children = _children(pid)
-    servers = [child for child, cmdline in children if b"multiprocessing.forkserver" in cmdline]
-    return ([worker for server in servers for worker, _ in _children(server)]
-            + [child for child, cmdline in children if b"spawn_main" in cmdline])
 
 
 def _stats(log: str) -> dict[str, int]:

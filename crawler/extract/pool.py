@@ -4,12 +4,12 @@ extract() is CPU work (about 10 ms a page, 90 ms on heavy ones). In the reactor 
 caps a crawl at one core and stalls downloads meanwhile; here the spider's callback hands
 (body, url, content_type) to a ProcessPoolExecutor and awaits the result.
 
-- Workers are forked from a fork server (multiprocessing's "forkserver", spawned where
-  there is none), never from the crawl: forking a process whose reactor and threads are
-  running copies their locks mid-use. The server is a fresh single-threaded process that
-  imports the extractor (crawler/extract/worker.py, which does not import Scrapy) once, so
-  a new worker, first or replacement, costs a fork. Compiled selectors do not pickle, so
-  each worker loads the profile registry once, from the folders the spider loaded.
+- Spawned workers, not forked ones: forking a process whose reactor and threads are
+  running copies their locks mid-use. (Not multiprocessing's fork server either: Python
+  3.11's ignores the parent's sys.path, so it may import another copy of this package, as
+  under Scrapyd, where the project is an egg on the crawl's path only.) A worker imports
+  crawler/extract/worker.py, which does not import Scrapy, and loads the profile registry
+  once, from the folders the spider loaded (compiled selectors do not pickle).
 - One page's failure costs that page, never the crawl. The worker returns extract()'s
   failure as a value, NotArticle or ExtractionFailed, both picklable whatever the original
   exception was. A worker that dies breaks its whole executor: every page in flight fails
@@ -41,7 +41,6 @@ from scrapy.utils.asyncio import is_asyncio_available
 
 from ..items import Article
 from .engine import ExtractOptions
-from . import worker
 from .worker import ExtractionFailed, Outcome, Task, attempt, extract_in_worker, ready, start_worker
 
 logger = logging.getLogger(__name__)
@@ -128,7 +127,7 @@ class ExtractionPool:
         if which not in self.executors:
             self.crawler.stats.inc_value(f"extract/pool/started/{which}")
             self.executors[which] = ProcessPoolExecutor(
-                self.workers if which == "main" else 1, mp_context=worker_context(),
+                self.workers if which == "main" else 1, mp_context=multiprocessing.get_context("spawn"),
                 initializer=start_worker, initargs=self.initargs)
         return self.executors[which]
 
@@ -148,17 +147,6 @@ class ExtractionPool:
         for executor in self.executors.values():
             executor.shutdown(wait=True, cancel_futures=True)
         self.executors.clear()
-
-
-def worker_context() -> multiprocessing.context.BaseContext:
-    """Workers forked from a fork server, else spawned; never forked from the crawl itself."""
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("spawn")
-    context = multiprocessing.get_context("forkserver")
-    # The server imports the main script (each worker would: `scrapy` imports Scrapy's
-    # command line) and the extractor once; every worker is a fork of it, ready at once.
-    context.set_forkserver_preload(["__main__", worker.__name__])
-    return context
 
 
 def usable_cores() -> int:

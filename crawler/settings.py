@@ -68,8 +68,8 @@ EXTRACT_PROFILE_DIRS: list[str] = []
 # core: N worker processes extract instead (crawler/extract/pool.py), 0 keeps it in the
 # reactor thread. "auto": one worker per core this process may use (its affinity mask), at
 # most CONCURRENT_REQUESTS, and 0 on a single core, where workers only add pickling. With
-# two free cores the pool gives 1.65-2x pages/s on extraction-bound sites and costs nothing
-# on light ones (README, Speed); on a machine whose cores other work takes, 0 is faster. Pages
+# two free cores the pool gives 1.65-2x pages/s on extraction-bound sites and 0.85-1.13x on
+# light ones (README, Speed); on a machine whose cores other work takes, 0 is faster. Pages
 # wait for a worker in the scraper, so CONCURRENT_REQUESTS and SCRAPER_SLOT_MAX_ACTIVE_SIZE
 # bound their memory as before; each worker is a Python process of its own.
 EXTRACT_WORKERS = "auto"

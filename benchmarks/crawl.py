@@ -16,8 +16,10 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
+from benchmarks.cpu import own_cpu_seconds, tree_cpu_seconds
 from benchmarks.nginx_site import NginxSite
 from testbench.fixtureproxy import FixtureProxy
 from testbench.synthetic import LISTS, SyntheticSite
@@ -25,19 +27,32 @@ from testbench.synthetic import LISTS, SyntheticSite
 ROOT = Path(__file__).resolve().parent.parent
 # The local site needs no politeness: the benchmarks measure the crawler, not the throttle.
 FAST = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS=16", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16"]
+SAMPLE = 0.5  # seconds between CPU samples: the last half second of a run is not counted
 
 
-def run(args: list[str], proxy: FixtureProxy | NginxSite, workdir: Path) -> dict:
-    log = workdir / f"{args[0]}.log"
+def run(args: list[str], proxy: FixtureProxy | NginxSite, workdir: Path, name: str | None = None) -> dict:
+    """One real `scrapy ...` run: its stats, its wall seconds, its CPU seconds with its
+    extraction workers', and the crawl process's own (the reactor thread's share, which
+    bounds pages per second); CPU sampled from /proc every SAMPLE seconds."""
+    name = name or args[0]
+    log = workdir / f"{name}.log"
     env = {**os.environ, **proxy.proxy_env()}
-    settings = [*FAST, "-s", f"DEDUP_STORE_PATH={workdir / (args[0] + '.sqlite')}", "-s", "LOG_LEVEL=INFO",
+    settings = [*FAST, "-s", f"DEDUP_STORE_PATH={workdir / (name + '.sqlite')}", "-s", "LOG_LEVEL=INFO",
                 "-s", f"LOG_FILE={log}"]
-    subprocess.run([sys.executable, "-m", "scrapy", *args, *settings], cwd=ROOT, env=env, check=True)
+    start = time.monotonic()
+    process = subprocess.Popen([sys.executable, "-m", "scrapy", *args, *settings], cwd=ROOT, env=env)
+    cpu = own = 0.0
+    while process.poll() is None:
+        cpu, own = max(cpu, tree_cpu_seconds(process.pid)), max(own, own_cpu_seconds(process.pid))
+        time.sleep(SAMPLE)
+    if process.returncode:
+        raise subprocess.CalledProcessError(process.returncode, process.args)
+    wall = time.monotonic() - start
     text = log.read_text("utf-8")
-    stats = {}
-    for name in ("response_received_count", "elapsed_time_seconds", "memusage/max", "item_scraped_count"):
-        match = re.search(rf"'{re.escape(name)}': ([\d.]+)", text)
-        stats[name] = float(match.group(1)) if match else 0.0
+    stats = {"cpu_seconds": cpu, "own_cpu_seconds": own, "wall_seconds": wall}
+    for key in ("response_received_count", "elapsed_time_seconds", "memusage/max", "item_scraped_count"):
+        match = re.search(rf"'{re.escape(key)}': ([\d.]+)", text)
+        stats[key] = float(match.group(1)) if match else 0.0
     return stats
 
 
@@ -54,7 +69,7 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=5000)
     articles = parser.parse_args().articles
     workdir = Path(tempfile.mkdtemp(prefix="bench-"))
-    server = NginxSite(SyntheticSite(articles), workdir)
+    server = NginxSite(SyntheticSite(articles).pages, workdir)
     try:
         noop = run(["runspider", str(ROOT / "benchmarks" / "noop_spider.py")], server, workdir)
         full = run(["crawl", "people", "-O", str(workdir / "out.jsonl")], server, workdir)

@@ -12,8 +12,10 @@ import socket
 import subprocess
 import time
 from pathlib import Path
+from typing import Mapping
 
-from testbench.synthetic import SyntheticSite
+from benchmarks.cpu import tree_cpu_seconds
+from testbench.synthetic import Page
 
 CONFIG = """daemon off;
 worker_processes 1;
@@ -40,11 +42,13 @@ http {{
 
 
 class NginxSite:
-    def __init__(self, site: SyntheticSite, prefix: Path) -> None:
+    """`pages` ("host/path" -> Page, as SyntheticSite.pages) written under `prefix` and served."""
+
+    def __init__(self, pages: Mapping[str, Page], prefix: Path) -> None:
         nginx = shutil.which("nginx") or "/usr/sbin/nginx"
         if not Path(nginx).exists():
-            raise SystemExit("benchmarks.crawl needs nginx: apt-get install -y nginx")
-        for key, page in site.pages.items():  # "host/path"
+            raise SystemExit("the crawl benchmarks need nginx: apt-get install -y nginx")
+        for key, page in pages.items():  # "host/path"
             path = prefix / "site" / (key + "index.html" if key.endswith("/") else key)
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(page.body)
@@ -67,6 +71,10 @@ class NginxSite:
 
     def proxy_env(self) -> dict[str, str]:
         return {"http_proxy": self.url, "HTTP_PROXY": self.url, "no_proxy": "", "NO_PROXY": ""}
+
+    def cpu_seconds(self) -> float:
+        """CPU time of nginx's master and worker processes so far."""
+        return tree_cpu_seconds(self.process.pid)
 
     def shutdown(self) -> None:
         self.process.terminate()

@@ -21,6 +21,9 @@ class NotArticle(Exception):
         self.reason = reason
         self.detail = detail
 
+    def __reduce__(self):  # pickled from extraction worker processes (crawler/extract/pool.py)
+        return type(self), (self.reason, self.detail)
+
 
 _TITLE_SPLIT = re.compile(r"\s*(?:--|_|\||｜|–|—|-{1}(?=[^\d]))\s*")
 _ERROR_TITLE = re.compile(

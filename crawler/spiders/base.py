@@ -14,7 +14,8 @@ from scrapy.linkextractors import LinkExtractor
 
 from ..dedup.runtime import url_emitted
 from ..dedup.urls import url_key
-from ..extract import ExtractOptions, NotArticle, Registry, SiteProfile, extract
+from ..extract import ExtractOptions, NotArticle, Registry, SiteProfile
+from ..extract.pool import ExtractionFailed, ExtractionPool
 from ..extract.profiles import host_of, on_hosts, split_host
 from ..incremental import (REVALIDATE, PublishedDates, Window, document_body, document_kind, feed_entries,
                            is_next_page, link_date, link_dates, new_links, parse_since, sitemap_entries)
@@ -80,6 +81,7 @@ class ArticleSpider(MultiPage, scrapy.Spider):
             max_bytes=crawler.settings.getint("EXTRACT_MAX_BYTES", 16 * 1024 * 1024),
             registry=spider.registry,
         )
+        spider.extraction = ExtractionPool.from_crawler(crawler, spider.options)
         spider.setup_profiles()
         return spider
 
@@ -112,10 +114,11 @@ class ArticleSpider(MultiPage, scrapy.Spider):
         """The request for a start URL pushed to Redis (`<spider>:start_urls`); None refuses it."""
         return self.start_request(url)
 
-    def parse(self, response: Response, **kwargs: Any) -> Iterable[Any]:
+    async def parse(self, response: Response, **kwargs: Any) -> AsyncIterator[Any]:
         body = self.document(response)
         if body is not None:
-            yield from self.follow_entries(response, body)
+            for request in self.follow_entries(response, body):
+                yield request
             return
         first = later_page_of(response) if isinstance(response, TextResponse) else None
         if first is not None and self.is_article_url(first):  # page 2 comes with page 1, never alone
@@ -125,7 +128,7 @@ class ArticleSpider(MultiPage, scrapy.Spider):
             # is done). Page 1's article, if already emitted, is still skipped by the dedup store.
             yield response.follow(first, callback=self.parse, dont_filter=True)
             return
-        item = self.article_from(response)
+        item = await self.article_from(response)
         if item is not None and not self.window.admits(item.published_at):
             # Not emitted, and its links not followed: an old article's related links are older still.
             self.crawler.stats.inc_value("extract/skipped/older")
@@ -133,29 +136,29 @@ class ArticleSpider(MultiPage, scrapy.Spider):
             self.logger.debug("Published %s, before the window: %s", item.published_at, response.url)
             return
         if item is not None:
-            yield from self.start_chain(response, item)
+            for output in self.start_chain(response, item):
+                yield output
         if isinstance(response, TextResponse):
-            yield from self.follow_links(response, is_article=item is not None)
+            for request in self.follow_links(response, is_article=item is not None):
+                yield request
 
-    def article_from(self, response: Response):
+    async def article_from(self, response: Response):
         stats = self.crawler.stats
         if not isinstance(response, TextResponse):
             stats.inc_value("extract/rejected/binary")
             self.logger.info("Not an article (binary: %s): %s", response.headers.get("Content-Type"), response.url)
             return None
-        content_type = response.headers.get("Content-Type", b"").decode("latin-1") or None
         expected = self.expected_profile(response.url)
         try:
-            article = extract(response.body, response.url, content_type=content_type, options=self.options)
+            article = await self.extraction.extract(response)
         except NotArticle as exc:
             stats.inc_value(f"extract/rejected/{exc.reason}")
             self.logger.debug("Not an article (%s): %s", exc, response.url)
             if expected:
                 stats.inc_value(f"drift/{expected}/rejected")
             return None
-        except Exception as exc:  # an extractor bug must cost one page, never the crawl
-            stats.inc_value(f"extract/error/{type(exc).__name__}")
-            self.logger.error("Extraction failed on %s: %r", response.url, exc, exc_info=True)
+        except ExtractionFailed as exc:  # an extractor bug must cost one page, never the crawl
+            self.extraction_failed(response, exc)
             return None
         if expected:
             stats.inc_value(f"drift/{expected}/{'profile' if article.extractor == expected else 'fallback'}")

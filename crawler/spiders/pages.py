@@ -18,13 +18,14 @@ requested instead, through the usual seen-filter.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from typing import Any, AsyncIterator, Iterable
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy.http import Response, TextResponse
 
-from ..extract import NotArticle, attachments, extract
+from ..extract import NotArticle, attachments
+from ..extract.pool import ExtractionFailed
 from ..items import Article
 
 _NUMBERED = re.compile(r"^(?P<stem>.*[^/])(?P<sep>[-_])(?P<n>\d{1,3})(?P<ext>\.s?html?)$")
@@ -109,9 +110,9 @@ class MultiPage:
                               cb_kwargs={"article": article, "current": current},
                               meta={"dont_dedup": True, "depth_reset": True})
 
-    def parse_page(self, response: Response, article: Article, current: int) -> Iterable[Any]:
+    async def parse_page(self, response: Response, article: Article, current: int) -> AsyncIterator[Any]:
         number = page_number(article.url, response.url) or current + 1
-        more = self.article_part(response)
+        more = await self.article_part(response)
         if more is None:
             self._missing(article, response.url, "unreadable")
         else:
@@ -120,33 +121,35 @@ class MultiPage:
         if following is not None and article.pages + len(article.pages_missing) < MAX_PAGES:
             yield self._page_request(following, article, number)
         else:
-            yield from self._emit(article)
+            yield self._emit(article)
 
     def page_failed(self, failure) -> Iterable[Article]:
         """A later page that cannot be fetched: the item is emitted with what it has, marked."""
         request = failure.request
         article = request.cb_kwargs["article"]
         self._missing(article, request.url, "failed")
-        yield from self._emit(article)
+        yield self._emit(article)
 
-    def article_part(self, response: Response) -> Article | None:
+    async def article_part(self, response: Response) -> Article | None:
         """A later page's article part; None (counted) when the page holds none."""
         if not isinstance(response, TextResponse):
             return None
-        content_type = response.headers.get("Content-Type", b"").decode("latin-1") or None
         try:
-            return extract(response.body, response.url, content_type=content_type, options=self.options)
+            return await self.extraction.extract(response)
         except NotArticle as exc:
             self.crawler.stats.inc_value(f"pages/rejected/{exc.reason}")
-        except Exception as exc:  # an extractor bug costs one page, never the article
-            self.crawler.stats.inc_value(f"extract/error/{type(exc).__name__}")
-            self.logger.error("Extraction failed on %s: %r", response.url, exc, exc_info=True)
+        except ExtractionFailed as exc:  # an extractor bug costs one page, never the article
+            self.extraction_failed(response, exc)
         return None
 
-    def _emit(self, article: Article) -> Iterable[Article]:
+    def extraction_failed(self, response: Response, exc: ExtractionFailed) -> None:
+        self.crawler.stats.inc_value(f"extract/error/{exc.kind}")
+        self.logger.error("Extraction failed on %s: %s", response.url, exc.detail)
+
+    def _emit(self, article: Article) -> Article:
         self.crawler.stats.inc_value("pages/articles")
         self.crawler.stats.inc_value("pages/merged", article.pages - 1)
-        yield article
+        return article
 
     def _missing(self, article: Article, url: str, why: str) -> None:
         article.pages_missing.append(url)

@@ -1,0 +1,277 @@
+"""Extraction in worker processes (crawler/extract/pool.py), with real processes: the same
+items and counts as in the reactor thread, a failure costs its page only, and no worker
+outlives its crawl, whether the crawl finishes, loses a worker or is SIGKILLed."""
+import asyncio
+import json
+import multiprocessing
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from scrapy.exceptions import UsageError
+
+from crawler.extract import ExtractOptions, NotArticle, extract
+from crawler.extract import pool as pool_module
+from crawler.extract.pool import ExtractionFailed, ExtractionPool, worker_count
+from testbench.fixtureproxy import FixtureProxy
+from testbench.synthetic import SyntheticSite
+from tests import pool_tasks
+from tests.conftest import ROOT, fixture_pages, fixture_url, run_scrapy
+
+BOUND = 120  # s, a safety bound on waiting for processes to go, never a guess at the speed
+
+
+class Stats:
+    def __init__(self) -> None:
+        self.values: dict[str, int] = {}
+
+    def inc_value(self, key: str, count: int = 1) -> None:
+        self.values[key] = self.values.get(key, 0) + count
+
+
+class Crawler:
+    def __init__(self) -> None:
+        self.stats = Stats()
+
+
+def _articles() -> list[tuple[bytes, str, str | None]]:
+    pages = []
+    for folder in fixture_pages("article"):
+        meta = json.loads((folder / "meta.json").read_text("utf-8"))
+        pages.append(((folder / "page.html").read_bytes(), meta["url"], meta.get("content_type")))
+    return pages
+
+
+def _extract_all(pool: ExtractionPool, pages) -> list:
+    async def run():
+        return await asyncio.gather(*(pool.extract_body(*page) for page in pages), return_exceptions=True)
+    try:
+        return asyncio.run(run())
+    finally:
+        pool.close()
+
+
+def test_a_worker_exception_or_death_costs_its_page_only():
+    pages = _articles()[:8]
+    body, _, content_type = pages[0]
+    faulty = [(body, "http://politics.people.com.cn/raise", content_type), (body, "http://politics.people.com.cn/die", content_type)]
+    crawler = Crawler()
+    pool = ExtractionPool(2, ExtractOptions(), [], crawler, task=pool_tasks.faulty)
+    *results, raised, died = _extract_all(pool, pages + faulty)
+    assert results == [extract(b, u, content_type=c) for b, u, c in pages]  # the pages beside them, intact
+    assert isinstance(raised, ExtractionFailed) and raised.kind == "Picky" and "on purpose" in raised.detail
+    assert isinstance(died, ExtractionFailed) and died.kind == "BrokenProcessPool"
+    # The worker died in the main executor, then again alone, which convicts the page.
+    assert crawler.stats.values["extract/pool/broken"] == 2
+    assert crawler.stats.values["extract/pool/retried_alone"] >= 1
+    assert multiprocessing.active_children() == []
+
+
+def test_rejections_cross_the_process_boundary_whole():
+    crawler = Crawler()
+    pool = ExtractionPool(1, ExtractOptions(), [], crawler)
+    [outcome] = _extract_all(pool, [(b"<html><head><title>404 Not Found</title></head><body></body></html>",
+                                     "http://politics.people.com.cn/n1/2024/0101/c1-1.html", "text/html")])
+    assert isinstance(outcome, NotArticle) and outcome.reason == "error_page"
+
+
+def test_a_worker_that_cannot_load_the_profiles_counts_each_page(tmp_path):
+    pool = ExtractionPool(1, ExtractOptions(), [str(tmp_path / "gone")], Crawler())
+    outcomes = _extract_all(pool, _articles()[:2])
+    assert [(type(o), o.kind) for o in outcomes] == [(ExtractionFailed, "ProfileError")] * 2
+
+
+def test_worker_count(monkeypatch):
+    monkeypatch.setattr(pool_module, "usable_cores", lambda: 1)
+    assert worker_count("auto", 16) == 0  # one core: workers would only add pickling
+    monkeypatch.setattr(pool_module, "usable_cores", lambda: 8)
+    assert (worker_count("auto", 16), worker_count("AUTO", 4), worker_count("3", 16), worker_count(0, 16)) == (8, 4, 3, 0)
+    for bad in ("-1", "many", "1.5"):
+        with pytest.raises(UsageError, match="EXTRACT_WORKERS"):
+            worker_count(bad, 16)
+
+
+# Crawls: every process a crawl starts inherits this tag, so the test finds them all.
+def _tag() -> dict[str, str]:
+    return {"POOL_TEST_TAG": uuid.uuid4().hex}
+
+
+def _tagged(tag: dict[str, str]) -> list[int]:
+    """Live processes (not zombies) carrying the tag."""
+    marker = f"POOL_TEST_TAG={tag['POOL_TEST_TAG']}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and marker in (entry / "environ").read_bytes().split(b"\0"):
+                found.append(int(entry.name))
+        except OSError:
+            pass
+    return found
+
+
+def _gone(tag: dict[str, str]) -> list[int]:
+    """The tagged processes still alive once they had BOUND seconds to exit ([] is the goal)."""
+    deadline = time.monotonic() + BOUND
+    while _tagged(tag) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return _tagged(tag)
+
+
+def _workers(pid: int) -> list[int]:
+    """The extraction worker processes of the crawl `pid` (spawned: their command line says so)."""
+    children = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid \
+                    and b"spawn_main" in (entry / "cmdline").read_bytes():
+                children.append(int(entry.name))
+        except (OSError, IndexError, ValueError):
+            pass
+    return children
+
+
+def _stats(log: str) -> dict[str, int]:
+    dump = log.split("Dumping Scrapy stats:", 1)[1]
+    return {key: int(value) for key, value in re.findall(r"'([^']+)': (\d+)[,}]", dump[:dump.index("}") + 1])}
+
+
+# Namespaced counts that must not depend on where extraction runs.
+COUNTED = re.compile(r"^(?:extract/|drift/|dedup/|noise/|pages/|resume/|feed/|incremental/|item_scraped_count$|"
+                     r"item_dropped_count$|response_received_count$|downloader/request_count$|downloader/response_status_count/)")
+# Depend on which page finishes first, with the pool or without (downloads finish in any
+# order too): a link to an article emitted earlier in the run is skipped as known
+# (dedup/url/skipped) when its article is out, else met by the seen-requests filter;
+# either way it is not fetched, which response_received_count shows. The pool's own counts.
+ORDER_DEPENDENT = re.compile(r"^(?:dedup/url/skipped$|extract/pool/)")
+
+SPIDERS = {
+    # every fixture: site profiles, the fallback, rejections, near-duplicates, multi-page
+    # chains met from a later page (generic) ...
+    "generic": lambda: ["generic", "-a", "urls=" + ",".join(sorted(fixture_url(f) for f in fixture_pages()))],
+    # ... and a site spider, following its links to a multi-page article from page 1.
+    "people": lambda: ["people"],
+}
+
+
+@pytest.mark.parametrize("spider", sorted(SPIDERS))
+def test_a_crawl_with_the_pool_emits_the_same_items_and_counts_as_without(spider, fixture_proxy, tmp_path):
+    # With a JOBDIR (the resume journal) and a feed (the feed ledger: rows committed once the
+    # feed has the item). The fixtures hold near-duplicates, and which one comes first (the
+    # original) follows which extraction finishes first: every item is kept, and compared
+    # without duplicate_of, and without crawled_at (the clock).
+    runs = {}
+    for workers in ("0", "2"):
+        out, tag = tmp_path / f"{workers}.jsonl", _tag()
+        result = run_scrapy(["crawl", *SPIDERS[spider](), "-o", f"{out}:jsonlines", "-s", f"JOBDIR={tmp_path / workers}",
+                             "-s", "AUTOTHROTTLE_ENABLED=False", "-s", f"EXTRACT_WORKERS={workers}", "-s", "LOG_LEVEL=INFO",
+                             "-s", "DEDUP_KEEP_DUPLICATES=True", "-s", f"DEDUP_STORE_PATH={tmp_path / (workers + '.sqlite')}"],
+                            env_extra={**fixture_proxy.proxy_env(), **tag})
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert _gone(tag) == []  # no worker outlives the crawl
+        items = sorted((json.loads(line) for line in out.read_text("utf-8").splitlines()), key=lambda i: i["url"])
+        for item in items:
+            del item["crawled_at"], item["duplicate_of"]
+        stats = _stats(result.stderr)
+        runs[workers] = items, {k: v for k, v in stats.items() if COUNTED.match(k) and not ORDER_DEPENDENT.match(k)}, stats
+    (off_items, off_counts, off_stats), (on_items, on_counts, on_stats) = runs["0"], runs["2"]
+    assert "extract/pool/started/main" not in off_stats and on_stats["extract/pool/started/main"] == 1
+    assert "extract/pool/broken" not in on_stats
+    assert any(k.startswith("extract/rejected/") for k in off_counts) and any(k.startswith("drift/") for k in off_counts)
+    assert off_counts["pages/merged"] >= 1 and max(item["pages"] for item in off_items) > 1  # a chain ran
+    assert len(off_items) >= (20 if spider == "generic" else 3)
+    assert on_items == off_items
+    assert on_counts == off_counts
+
+
+class Gate:
+    """Serves `site`; once `quota` articles are served, holds every further request until released."""
+
+    def __init__(self, site: SyntheticSite, quota: int) -> None:
+        self.site, self.quota, self.served = site, quota, 0
+        self.lock = threading.Lock()
+        self.reached, self.released = threading.Event(), threading.Event()
+
+    def find(self, url: str):
+        with self.lock:
+            hold = self.reached.is_set()
+            if not hold and "/n1/" in url:
+                self.served += 1
+                if self.served >= self.quota:
+                    self.reached.set()
+        if hold:
+            self.released.wait()
+        return self.site.find(url)
+
+
+@pytest.fixture
+def gated():
+    site = SyntheticSite(30)
+    gate = Gate(site, quota=10)
+    proxy = FixtureProxy(gate).start_in_thread()
+    yield site, gate, proxy
+    gate.released.set()
+    proxy.shutdown()
+
+
+def _crawl(proxy, tmp_path, tag) -> subprocess.Popen:
+    args = ["crawl", "people", "-O", str(tmp_path / "out.jsonl"), "-s", "AUTOTHROTTLE_ENABLED=False",
+            "-s", "EXTRACT_WORKERS=2", "-s", f"DEDUP_STORE_PATH={tmp_path / 'dedup.sqlite'}", "-s", "LOG_LEVEL=INFO"]
+    # The log goes to a file: a pipe would stay open as long as any process holding it lives.
+    return subprocess.Popen([sys.executable, "-m", "scrapy", *args, "-s", f"LOG_FILE={tmp_path / 'crawl.log'}"], cwd=ROOT,
+                            env={**os.environ, **proxy.proxy_env(), **tag}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _wait_for_workers(process: subprocess.Popen) -> list[int]:
+    deadline = time.monotonic() + BOUND
+    while not _workers(process.pid) and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return _workers(process.pid)
+
+
+def test_a_killed_worker_is_replaced_and_costs_no_page(gated, tmp_path):
+    site, gate, proxy = gated
+    tag = _tag()
+    process = _crawl(proxy, tmp_path, tag)
+    try:
+        assert gate.reached.wait(BOUND), "the crawl never got to the gate"
+        workers = _wait_for_workers(process)
+        assert workers, "the crawl started no worker process"
+        os.kill(workers[0], signal.SIGKILL)
+        # concurrent.futures stops the other workers once it has seen the death: then the
+        # next page is sure to find the executor broken.
+        deadline = time.monotonic() + BOUND
+        while set(workers) & set(_workers(process.pid)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        gate.released.set()
+        process.wait(timeout=BOUND)
+    finally:
+        process.kill()
+    log = (tmp_path / "crawl.log").read_text("utf-8")
+    assert process.returncode == 0, log[-3000:]
+    emitted = [json.loads(line)["url"] for line in (tmp_path / "out.jsonl").read_text("utf-8").splitlines()]
+    assert sorted(emitted) == sorted(f"http://{key}" for key in site.pages if "/n1/" in key)
+    stats = _stats(log)
+    assert stats["extract/pool/broken"] >= 1 and stats["extract/pool/started/main"] >= 2
+    assert not [key for key in stats if key.startswith("extract/error/")]
+    assert _gone(tag) == []
+
+
+def test_a_sigkilled_crawl_leaves_no_worker_behind(gated, tmp_path):
+    _, gate, proxy = gated
+    tag = _tag()
+    process = _crawl(proxy, tmp_path, tag)
+    try:
+        assert gate.reached.wait(BOUND), "the crawl never got to the gate"
+        assert _wait_for_workers(process), "the crawl started no worker process"
+        process.kill()
+        process.wait()
+    finally:
+        process.kill()
+    assert _gone(tag) == []

@@ -395,9 +395,6 @@ class SQLiteStore:
             self.db.execute("UPDATE buckets SET entries = ? WHERE bucket = ?",
                             (array[~np.isin(array["article"], list(articles))].tobytes(), bucket))
 
-    def count(self) -> int:
-        return self.db.execute("SELECT COUNT(*) FROM articles2 WHERE pending = 0").fetchone()[0]
-
     def has_pending(self) -> bool:
         """Rows a killed run left pending (read through the partial index)."""
         return self.db.execute("SELECT 1 FROM articles2 WHERE pending = 1 LIMIT 1").fetchone() is not None

@@ -170,8 +170,10 @@ def _with_fallback(page: Page, notes: list[Note] | None = None) -> Draft:
     scores = prose_scores(page.root)
     leaf, anchored, pointing = _anchor(page, scores, headline)
     if anchored is None:
-        densest = densest_container(scores)
-        pointing = _pointing(densest, page.url) if densest is not None else 0.0
+        main = densest_container(scores)
+        main = _headline_box(headline) if main is None else main
+        main = _readability_origin(page) if main is None else main
+        pointing = _pointing(main, page.url) if main is not None else 0.0
     if notes is not None:
         notes.extend(_main_block_notes(headline, leaf, anchored, pointing))
     if pointing >= LINK_LIST_SHARE:
@@ -202,6 +204,25 @@ def _anchor(page: Page, scores: dict, headline: etree._Element | None) -> tuple:
         # anchors nothing, and proves nothing either.
         return None, None, None
     return leaf, anchored, pointing
+
+
+def _headline_box(headline: etree._Element | None) -> etree._Element | None:
+    """The main block of a page with no prose outside its chrome (a table-only document, a
+    list whose only sentences are its footer's): the box the headline heads, its nearest
+    ancestor holding more than the headline."""
+    if headline is None:
+        return None
+    own = dom.text_length(headline)
+    return next((a for a in headline.iterancestors() if dom.text_length(a) > 2 * own + 20), None)
+
+
+def _readability_origin(page: Page) -> etree._Element | None:
+    """The main block of a page with neither prose outside its chrome nor a headline box:
+    readability's pick, found in the page, where the links are."""
+    try:
+        return original_of(page.root, readability_container(page))
+    except NotArticle:
+        return None
 
 
 def _main_block_notes(headline, leaf, anchored, pointing: float) -> list[Note]:

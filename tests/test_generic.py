@@ -1,6 +1,7 @@
 """The generic path, on pages no profile describes: article or not, the block the headline
 introduces, tables, hidden bodies and media-player chrome."""
 import importlib.util
+import re
 
 import pytest
 
@@ -9,7 +10,8 @@ from crawler.extract import NotArticle, extract
 from crawler.extract.dom import Block
 from crawler.extract.fallback import pointer_share
 from crawler.extract.noise import matching_rule
-from crawler.systems import fallback_only, ours
+from crawler.extract.trace import Trace
+from crawler.systems import NO_PROFILES, fallback_only, ours
 from tests.conftest import FIXTURES
 
 LABELLED = FIXTURES / "labelled"
@@ -81,6 +83,48 @@ def test_channel_page_is_a_list_page():
     with pytest.raises(NotArticle) as caught:
         extract(_portal(f'<h2>本地新闻</h2><ul class="list">{items}</ul>', "本地新闻"), "http://news.unknown-portal.test/bd/")
     assert caught.value.reason == "list_page"
+
+
+# A footer whose address line carries the page's only Chinese punctuation, beside its
+# copyright and ICP lines (which outweigh it: what makes the box chrome).
+PROSE_FOOTER = ('<div class="foot"><p>示例日报社主办 版权所有 未经书面授权不得转载</p>'
+                '<p>地址：示例市人民路1号 新闻热线：0000-1234567 举报电话：0000-7654321</p>'
+                '<p><a href="https://beian.miit.gov.cn/">示ICP备00000000号-1</a> 示公网安备 00000000000000号</p></div>')
+
+
+def _trace_of(body: bytes, url: str) -> list[str]:
+    trace = Trace()
+    try:
+        extract(body, url, options=NO_PROFILES, trace=trace)
+    except NotArticle:
+        pass
+    return [n.texts[0] for n in trace.notes if n.rule == "link-density"]
+
+
+def test_a_list_page_whose_only_prose_is_its_footer_is_a_list_page():
+    """Teasers without sentence punctuation (a few with a colon): the footer is the densest
+    prose unless the lines a noise rule claims (copyright, ICP) make its box chrome. The
+    main block is then the list, far past the line."""
+    items = "".join(f'<li><span>2024-05-{i % 28 + 1:02d}</span><a href="/a/{i}.html">示例市{"：" if i % 4 == 0 else ""}'
+                    f'新闻标题第{i}条 内容在此</a></li>' for i in range(12))
+    page = (f'<html><head><meta charset="utf-8"><title>本地新闻 - 示例新闻网</title></head><body>'
+            f'<div class="crumb">您现在的位置: <a href="/">首页</a> &gt; 本地新闻</div>'
+            f'<div class="box"><div class="name">本地新闻</div><ul class="list">{items}</ul></div>'
+            f'{PROSE_FOOTER}</body></html>').encode()
+    url = "http://news.unknown-portal.test/bd/"
+    with pytest.raises(NotArticle) as caught:
+        extract(page, url, options=NO_PROFILES)
+    assert caught.value.reason == "list_page"
+    share = int(re.match(r"(\d+)%", _trace_of(page, url)[0]).group(1))
+    assert share >= 90  # far past the 50 % line, not on it
+
+
+def test_a_short_brief_above_a_prose_footer_is_kept():
+    main = f'<h1>示例市环湖绿道全线贯通</h1><div class="text"><p>{BRIEF}</p></div>'
+    page = _portal(main, "示例市环湖绿道全线贯通").replace(b"</body>", PROSE_FOOTER.encode() + b"</body>")
+    article = extract(page, URL, options=NO_PROFILES)
+    assert article.content == BRIEF
+    assert _trace_of(page, URL) == ["0% of the main block's text points to other pages: not a list page (the line is 50%)"]
 
 
 def test_teaser_feed_points_elsewhere_and_an_article_with_links_does_not():

@@ -172,8 +172,10 @@ def _with_fallback(page: Page, notes: list[Note] | None = None) -> Draft:
     scores = prose_scores(page.root)
     leaf, anchored, pointing = _anchor(page, scores, headline)
     if anchored is None:
-        densest = densest_container(scores)
-        pointing = _pointing(densest, page.url) if densest is not None else 0.0
+        main = densest_container(scores)
+        main = _headline_box(headline) if main is None else main
+        main = _readability_origin(page) if main is None else main
+        pointing = _pointing(main, page.url) if main is not None else 0.0
     if notes is not None:
         notes.extend(_main_block_notes(headline, leaf, anchored, pointing))
     if pointing >= LINK_LIST_SHARE:
@@ -206,14 +208,40 @@ def _anchor(page: Page, scores: dict, headline: etree._Element | None) -> tuple:
     return leaf, anchored, pointing
 
 
+# The characters a headline's own box adds to it (a date or 来源 line) before it holds a body.
+HEADLINE_BOX_EXTRA = 20
+
+
+def _headline_box(headline: etree._Element | None) -> etree._Element | None:
+    """The main block of a page with no prose outside its chrome (a table-only document, a
+    list whose only sentences are its footer's): the box the headline heads, its nearest
+    ancestor holding more than the headline."""
+    if headline is None:
+        return None
+    own = dom.text_length(headline)
+    # More than the headline and a date line beside it: what it heads, not its own box.
+    return next((a for a in headline.iterancestors() if dom.text_length(a) > 2 * own + HEADLINE_BOX_EXTRA), None)
+
+
+def _readability_origin(page: Page) -> etree._Element | None:
+    """The main block of a page with neither prose outside its chrome nor a headline box:
+    readability's pick, found in the page, where the links are."""
+    try:
+        return original_of(page.root, readability_container(page))
+    except NotArticle:
+        return None
+
+
 def _main_block_notes(headline, leaf, anchored, pointing: float) -> list[Note]:
     """The headline anchor and the link-density decision, as a user reads them."""
     notes = []
     if headline is None:
-        notes.append(Note("decision", "headline-anchor", ("no headline that <title> repeats: the densest prose is the main block",)))
+        notes.append(Note("decision", "headline-anchor", (
+            "no headline that <title> repeats: the densest prose is the main block (readability's pick without prose)",)))
     elif anchored is None:
         notes.append(Note("decision", "headline-anchor", (
-            f"headline <{headline.tag}> {dom.text_of(headline)[:60]!r} anchors nothing (no prose after it, or only a box of links)",)))
+            f"headline <{headline.tag}> {dom.text_of(headline)[:60]!r} anchors nothing (no prose after it, or only a box of links):"
+            " the densest prose is the main block, else the box the headline heads",)))
     else:
         notes.append(Note("decision", "headline-anchor", (
             f"headline <{headline.tag}> {dom.text_of(headline)[:60]!r} opens the prose {dom.text_of(leaf)[:40]!r}"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from typing import Iterator
 
 from lxml import etree, html
@@ -64,22 +65,29 @@ _STYLED = etree.XPath("//*[@style or @hidden]")
 _DISPLAY_NONE = re.compile(r"(?:^|;)\s*display\s*:\s*none", re.I)
 
 
-def _leaves(root: html.HtmlElement) -> Iterator[tuple[html.HtmlElement, html.HtmlElement, int]]:
-    """(leaf, holder, non-link length) for each leaf text block with Chinese punctuation."""
+def _leaves(root: html.HtmlElement) -> Iterator[tuple[html.HtmlElement, html.HtmlElement, int, bool]]:
+    """(leaf, holder, length, claimed) for each leaf text block: claimed when a noise rule
+    claims its line (copyright / ICP, breadcrumb, 来源 ...), else its non-link length, 0
+    when it has no Chinese punctuation (a label, a link, a table cell)."""
     for element in root.iter(*_LEAF_BLOCKS):
         if any(c.tag in dom.BLOCK_TAGS for c in element):  # (a comment's tag is a function: not in it)
             continue
         text = element.text_content()
-        if len(text) < 8 or not _CJK_PUNCT.search(text):
+        parent = element.getparent()
+        if len(text) < 8 or parent is None:
+            continue
+        if matching_rule(dom.squeeze(text)) is not None:
+            yield element, parent, dom.chars(text), True
+            continue
+        if not _CJK_PUNCT.search(text):
             continue
         links = sum(dom.text_length(a) for a in element.iter("a"))
         plain = dom.chars(text) - links  # the text read once
-        parent = element.getparent()
-        if plain <= 0 or parent is None:
+        if plain <= 0:
             continue
         # Text written straight into a container with <br>s makes the container the leaf.
         holder = element if element.find("br") is not None and plain > 200 else parent
-        yield element, holder, plain
+        yield element, holder, plain, False
 
 
 def prose_scores(root: html.HtmlElement) -> dict[html.HtmlElement, float]:
@@ -87,10 +95,26 @@ def prose_scores(root: html.HtmlElement) -> dict[html.HtmlElement, float]:
 
     Each leaf text block (no block children) with Chinese punctuation gives its non-link
     length to its parent, and half to the grandparent: the container of a story's
-    paragraphs collects most, a link list or a sidebar almost nothing.
+    paragraphs collects most, a link list or a sidebar almost nothing. Lines a noise rule
+    claims give nothing, and neither does a box whose claimed lines outweigh its prose: a
+    footer's address or disclaimer beside its copyright and ICP lines is the page's
+    chrome, so a footer is never the article block (a list page whose teasers carry no
+    sentence punctuation would otherwise read as a footer-sized article).
     """
+    claimed: dict[html.HtmlElement, int] = {}
+    prose: list[tuple[html.HtmlElement, int]] = []
+    for _, holder, length, is_claimed in _leaves(root):
+        if is_claimed:
+            claimed[holder] = claimed.get(holder, 0) + length
+        else:
+            prose.append((holder, length))
+    own = Counter()
+    for holder, plain in prose:
+        own[holder] += plain
     scores: dict[html.HtmlElement, float] = {}
-    for _, holder, plain in _leaves(root):
+    for holder, plain in prose:
+        if claimed.get(holder, 0) >= own[holder]:
+            continue
         scores[holder] = scores.get(holder, 0) + plain
         grand = holder.getparent()
         if grand is not None:

@@ -67,12 +67,16 @@ def local_site(doc: str, articles: int) -> tuple[int, FixtureProxy, Path]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=5000)
-    articles = parser.parse_args().articles
+    parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="a setting for the full run, e.g. -s EXTRACT_WORKERS=0")
+    options = parser.parse_args()
+    articles = options.articles
     workdir = Path(tempfile.mkdtemp(prefix="bench-"))
     server = NginxSite(SyntheticSite(articles).pages, workdir)
     try:
         noop = run(["runspider", str(ROOT / "benchmarks" / "noop_spider.py")], server, workdir)
-        full = run(["crawl", "people", "-O", str(workdir / "out.jsonl")], server, workdir)
+        full = run(["crawl", "people", "-O", str(workdir / "out.jsonl"), *(a for v in options.set for a in ("-s", v))],
+                   server, workdir)
     finally:
         server.shutdown()
     print(f"site: {articles} articles, {LISTS} list pages, served by nginx at {server.url}")

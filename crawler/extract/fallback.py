@@ -79,13 +79,15 @@ def _leaves(root: html.HtmlElement) -> Iterator[tuple[html.HtmlElement, html.Htm
         parent = element.getparent()
         if len(text) < 8 or parent is None:
             continue
-        if matching_rule(dom.squeeze(text)) is not None:
-            yield element, parent, dom.chars(text), True
+        line = dom.squeeze(text)
+        length = len(line) - line.count(" ")  # dom.chars(text): squeezing left one space per run
+        if matching_rule(line) is not None:
+            yield element, parent, length, True
             continue
         if not _CJK_PUNCT.search(text):
             continue
         links = sum(dom.text_length(a) for a in element.iter("a"))
-        plain = dom.chars(text) - links  # the text read once
+        plain = length - links  # the text read once
         if plain <= 0:
             continue
         # Text written straight into a container with <br>s makes the container the leaf.

@@ -223,13 +223,22 @@ def _headline_box(headline: etree._Element | None) -> etree._Element | None:
     return next((a for a in headline.iterancestors() if dom.text_length(a) > 2 * own + HEADLINE_BOX_EXTRA), None)
 
 
+def _readability_pick(page: Page) -> etree._Element | None:
+    """readability's pick (a detached tree), or None; run once per page, as both the
+    list-page decision and the body may ask for it."""
+    def pick() -> etree._Element | None:
+        try:
+            return readability_container(page)
+        except NotArticle:
+            return None
+    return page.memo("readability", pick)
+
+
 def _readability_origin(page: Page) -> etree._Element | None:
     """The main block of a page with neither prose outside its chrome nor a headline box:
     readability's pick, found in the page, where the links are."""
-    try:
-        return original_of(page.root, readability_container(page))
-    except NotArticle:
-        return None
+    picked = _readability_pick(page)
+    return original_of(page.root, picked) if picked is not None else None
 
 
 def _main_block_notes(headline, leaf, anchored, pointing: float) -> list[Note]:
@@ -268,10 +277,7 @@ def _body(page: Page, fields_only: Draft, scores: dict, headline, leaf, anchored
         return draft
     if leaf is not None:
         dense = None  # the densest block is elsewhere: a feed or another story
-    try:
-        picked = readability_container(page)
-    except NotArticle:
-        picked = None
+    picked = _readability_pick(page)
     if picked is not None and leaf is not None and not _holds_text(picked, leaf):
         picked = None
     draft = None

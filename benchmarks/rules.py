@@ -24,7 +24,6 @@ import json
 import os
 import re
 import tomllib
-from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 

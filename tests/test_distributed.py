@@ -121,7 +121,6 @@ def test_a_killed_worker_leaves_its_pages_to_the_other(site, redis_url, tmp_path
     feeds = feed_urls(tmp_path, 2)
     emitted = feeds[0] + feeds[1]
     assert feeds[1], "the survivor should have emitted the rest"
-    assert len(emitted) == len(set(emitted)), "an article came out twice"
     assert set(emitted) == article_urls(synthetic), "an article was lost"
     # A page is fetched twice only if it was in the victim's in-flight record when it was
     # killed (downloading, or its response waiting in the scraper): the survivor re-queued it.
@@ -131,6 +130,12 @@ def test_a_killed_worker_leaves_its_pages_to_the_other(site, redis_url, tmp_path
     assert not at_kill or recovered == at_kill  # empty: recovered before we looked
     refetched = {url for url, n in page_fetches(proxy, since).items() if n > 1}
     assert refetched <= recovered
+    # The one window the README names: a kill after an article's line reached the victim's
+    # feed and before its dedup row reached Redis. Its page is then still in the victim's
+    # in-flight record, so the survivor re-fetches it and emits it again; nothing else repeats.
+    twice = {url for url, n in Counter(emitted).items() if n > 1}
+    assert max(Counter(emitted).values()) <= 2
+    assert twice <= recovered & set(feeds[0]) & set(feeds[1]), "an article came out twice outside the window"
 
 
 def test_start_urls_pushed_to_redis_are_crawled(fixture_proxy, redis_url, tmp_path):

@@ -294,24 +294,62 @@ def trim_partial_line(path: Path) -> int:
     return size - keep
 
 
-def urls_in_every_feed(feeds: dict) -> set[str]:
-    """Article URLs that every feed of FEEDS holds, read from local JSON Lines / JSON files
-    (what a killed run did write). A feed that cannot be read back (remote, stdout, a
-    %(time)s name) holds none that can be proved."""
-    held: set[str] | None = None
+def local_feed_paths(feeds: dict) -> list[str] | None:
+    """The absolute paths of FEEDS when every feed is a local file that can be read back
+    (what a killed run did write); None when one cannot (remote, stdout, a %(time)s name)."""
+    paths = []
     for uri in feeds:
         parts = urlsplit(str(uri))
         if parts.scheme not in ("", "file") or "%(" in str(uri):
-            return set()
-        urls = _urls_in(Path(file_uri_to_path(str(uri)) if parts.scheme == "file" else str(uri)))
+            return None
+        paths.append(str(Path(file_uri_to_path(str(uri)) if parts.scheme == "file" else str(uri)).absolute()))
+    return paths
+
+
+def urls_in_every_feed(feeds: dict) -> set[str]:
+    """Article URLs that every feed of FEEDS holds, read from local JSON Lines / JSON files.
+    A feed that cannot be read back holds none that can be proved."""
+    return _in_every(local_feed_paths(feeds) or [], lambda path: path.read_text("utf-8", errors="replace").splitlines())
+
+
+def urls_at_end_of_every(paths: list[str], lines: int = 16) -> set[str]:
+    """Article URLs among the last `lines` lines of every local feed in `paths`: where the
+    articles whose store rows were not yet committed sit (a local feed's writes are each
+    followed by the commit, so a kill leaves at most the last one or two without theirs)."""
+    return _in_every(paths, lambda path: _last_lines(path, lines))
+
+
+def _in_every(paths: list[str], read: Callable[[Path], list[str]]) -> set[str]:
+    held: set[str] | None = None
+    for name in paths:
+        path = Path(name)
+        urls = _urls_of(read(path)) if path.is_file() else set()
         held = urls if held is None else held & urls
     return held or set()
 
 
-def _urls_in(path: Path) -> set[str]:
+def _last_lines(path: Path, lines: int, block: int = 1 << 16) -> list[str]:
+    with path.open("rb") as handle:
+        end = handle.seek(0, os.SEEK_END)
+        start, data = end, b""
+        while start and data.count(b"\n") <= lines:
+            start = max(0, start - block)
+            handle.seek(start)
+            data = handle.read(end - start)
+    text = data.decode("utf-8", errors="replace").splitlines()
+    return text[-lines:]  # a first line cut mid-way fails to parse and is skipped
+
+
+def _urls_of(lines: list[str]) -> set[str]:
     urls: set[str] = set()
-    if not path.is_file():
-        return urls
+    for line in lines:
+        line = line.strip().rstrip(",")
+        if line.startswith("{"):
+            try:
+                urls.add(json.loads(line)["url"])
+            except (ValueError, KeyError, TypeError):
+                continue  # a half-written last line
+    return urls
     for line in path.read_text("utf-8", errors="replace").splitlines():
         line = line.strip().rstrip(",")
         if line.startswith("{"):

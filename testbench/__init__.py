@@ -12,6 +12,7 @@ egg hold `crawler` only. Inside:
   every simulated day) for the crawl, resume, distributed and incremental tests;
 - localservers.py: real redis-server and Scrapyd processes on free ports of 127.0.0.1;
 - robustness.py: the drills `scrapy robustness` runs and the tests assert;
+- kills.py: a crawl that SIGKILLs itself between an article's feed line and its dedup commit;
 - commands/: `scrapy offline` and `scrapy robustness`, which crawler/commands/ lists only
   where this package is importable (a checkout).
 """

@@ -22,6 +22,9 @@ class DedupStoreExtension:
     def __init__(self, store: DedupStore, ttl_days: float) -> None:
         self.store = store
         self.ttl_days = ttl_days
+        # URL key -> URL of articles a dead worker's feed holds though its store rows never
+        # reached the store (a kill between the two): emitted, as far as this crawl goes.
+        self.adopted: dict[str, str] = {}
 
     @classmethod
     def from_crawler(cls, crawler) -> "DedupStoreExtension":
@@ -39,6 +42,14 @@ class DedupStoreExtension:
         """The URL the article of URL key `key` was emitted as less than DEDUP_URL_TTL_DAYS
         ago (0 or less: ever), None if it was not."""
         return self.store.url_seen(key, seen_since(self.ttl_days))
+
+    def adopt(self, urls: Iterable[str]) -> None:
+        """Articles another process wrote to its feed before it died, their store rows lost
+        with it (crawler/distributed/scheduler.py): the pipeline drops them as `recovered`."""
+        self.adopted.update((url_key(url), url) for url in urls)
+
+    def adopted_as(self, keys: Iterable[str]) -> str | None:
+        return next((self.adopted[key] for key in keys if key in self.adopted), None)
 
     def lookup(self, keys: Iterable[str], fingerprint: Fingerprint) -> Lookup:
         """A new article's URL keys (under the same TTL rule), exact hash and near

@@ -15,6 +15,7 @@ Here each worker
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import socket
 import time
@@ -26,6 +27,8 @@ from scrapy_redis.queue import FifoQueue, LifoQueue, PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
+from ..dedup.runtime import DedupStoreExtension
+from ..feeds import local_feed_paths, urls_at_end_of_every
 from ..retryafter import RetryAfterMiddleware
 from .dupefilter import bloom_lua
 from .inflight import page_handled
@@ -94,6 +97,8 @@ class RecoveringScheduler(Scheduler):
                 # even if it ended uncleanly, so this one starts afresh.
                 self.df.clear()
             self.server.sadd(self._key("workers"), self.worker)
+            # Where this worker's feeds are, for whoever recovers its pages if it dies.
+            self.server.hset(self._key("feeds"), self.worker, json.dumps(local_feed_paths(self.crawler.settings.getdict("FEEDS"))))
             self._beat()
         self.heartbeat = task.LoopingCall(self._tick)
         self.heartbeat.start(1, now=False)
@@ -131,6 +136,7 @@ class RecoveringScheduler(Scheduler):
         with self.server.lock(self._key("lock"), timeout=30, blocking_timeout=30):
             self.server.delete(self._key("worker", self.worker))
             self.server.srem(self._key("workers"), self.worker)
+            self.server.hdel(self._key("feeds"), self.worker)
             if reason == "finished" and self.flush_on_finish and not self._live_workers():
                 self.flush()
                 self.spider.logger.info("Last worker out: shared queue and seen-requests filter cleared")
@@ -242,8 +248,10 @@ class RecoveringScheduler(Scheduler):
         self.last_recovery = now
         recovered: list[str] = []
         for worker in self._dead_workers():
+            self._adopt_feed_tail(worker)
             recovered += self._requeue(worker)
             self.server.srem(self._key("workers"), worker)
+            self.server.hdel(self._key("feeds"), worker)
         if recovered:
             self.stats.inc_value("redis/recovered_requests", len(recovered))
             # The URLs too: they are the only pages a dead worker can cause to be fetched twice.
@@ -251,12 +259,29 @@ class RecoveringScheduler(Scheduler):
                                        len(recovered), " ".join(recovered))
         return len(recovered)
 
+    def _adopt_feed_tail(self, worker: str) -> None:
+        """A dead worker's last articles may be in its feed without their dedup rows (a kill
+        between the line and the commit): read the end of its feeds, when they are local files
+        on this host, so that the re-fetch of their pages emits them no second time."""
+        dedup = self.crawler.get_extension(DedupStoreExtension)
+        if dedup is None:  # dedup off: nothing is kept from coming out twice
+            return
+        registered = self.server.hget(self._key("feeds"), worker)
+        paths = json.loads(registered) if registered else None
+        if paths is not None and worker.split(":", 1)[0] == socket.gethostname():
+            dedup.adopt(urls_at_end_of_every(paths))
+        else:
+            self.stats.inc_value("redis/recovered_feed_unreadable")
+            self.spider.logger.warning("The feeds of dead worker %s cannot be read from here: an article it wrote "
+                                       "just before it died may come out again", worker)
+
     def _requeue(self, worker: str) -> list[str]:
         """Put a worker's in-flight pages back on the shared queue; return their URLs."""
         key = self._key("inflight", worker)
         requests = [self._decode(encoded) for encoded in self.server.hvals(key)]
         for request in requests:
-            # Already in the seen-filter: only dont_filter gets it queued again.
-            self.queue.push(request.replace(dont_filter=True))
+            # Already in the seen-filter: only dont_filter gets it queued again. Fetched even
+            # if its article is known (dont_dedup): not every link of the page may be queued.
+            self.queue.push(request.replace(dont_filter=True, meta={**request.meta, "dont_dedup": True}))
         self.server.delete(key)
         return [request.url for request in requests]

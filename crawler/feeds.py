@@ -350,11 +350,3 @@ def _urls_of(lines: list[str]) -> set[str]:
             except (ValueError, KeyError, TypeError):
                 continue  # a half-written last line
     return urls
-    for line in path.read_text("utf-8", errors="replace").splitlines():
-        line = line.strip().rstrip(",")
-        if line.startswith("{"):
-            try:
-                urls.add(json.loads(line)["url"])
-            except (ValueError, KeyError, TypeError):
-                continue  # a half-written last line
-    return urls

@@ -46,6 +46,9 @@ from scrapy.utils.job import job_dir
 
 from .distributed.inflight import InflightMiddleware, page_handled
 
+# request.meta key of a page the journal scheduled again after a kill.
+RESCHEDULED = "resume_rescheduled"
+
 BATCH = 16            # statements per commit, at most
 BATCH_SECONDS = 1.0   # and at most this long uncommitted, as soon as the next statement comes
 
@@ -135,7 +138,7 @@ class Journal:
             return
         urls = [url for (url,) in self.db.execute("SELECT url FROM requests WHERE done = 0")]
         for url in urls:
-            self.crawler.engine.crawl(Request(url, callback=spider.parse, dont_filter=True))
+            self.crawler.engine.crawl(Request(url, callback=spider.parse, dont_filter=True, meta={RESCHEDULED: True}))
         self.crawler.stats.set_value("resume/rescheduled", len(urls))
         spider.logger.info("Resuming after a kill: %d unfinished pages scheduled again", len(urls))
 

@@ -19,6 +19,7 @@ from ..extract.pool import ExtractionFailed, ExtractionPool
 from ..extract.profiles import host_of, on_hosts, split_host
 from ..incremental import (REVALIDATE, PublishedDates, Window, document_body, document_kind, feed_entries,
                            is_next_page, link_date, link_dates, new_links, parse_since, sitemap_entries)
+from ..resume import RESCHEDULED
 from .pages import MultiPage, later_page_of
 
 # Arguments that are not the spider's own but are still legitimate: Spider.__init__ takes
@@ -123,10 +124,11 @@ class ArticleSpider(MultiPage, scrapy.Spider):
         first = later_page_of(response) if isinstance(response, TextResponse) else None
         if first is not None and self.is_article_url(first):  # page 2 comes with page 1, never alone
             self.crawler.stats.inc_value("pages/later_page_met")
-            # Past the seen-requests filter: a later page met alone is how a chain lost in a
-            # kill comes back (the journal re-schedules the unfinished later page, while page 1
-            # is done). Page 1's article, if already emitted, is still skipped by the dedup store.
-            yield response.follow(first, callback=self.parse, dont_filter=True)
+            # A later page the journal re-scheduled is how a chain lost in a kill comes back
+            # (its page 1 is done): that one goes past the seen-requests filter, and page 1's
+            # article, if already emitted, is still skipped by the dedup store. Met any other
+            # way, page 1 is fetched once, through the filter: its own chain brings this page.
+            yield response.follow(first, callback=self.parse, dont_filter=bool(response.meta.get(RESCHEDULED)))
             return
         item = await self.article_from(response)
         if item is not None and not self.window.admits(item.published_at):

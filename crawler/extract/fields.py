@@ -294,7 +294,8 @@ def _walk_lines(root: etree._Element) -> list[str]:
     return lines
 
 
-_STYLED = etree.XPath("descendant-or-self::*[@hidden or @style]")
+# As fallback._STYLED: the attributes' parents, faster than testing every element.
+_STYLED = etree.XPath("(descendant-or-self::*/@hidden | descendant-or-self::*/@style)/..")
 
 
 def _hidden_itself(element: etree._Element) -> bool:

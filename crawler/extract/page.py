@@ -52,8 +52,9 @@ def _compact(text: str) -> str:
     return re.sub(r"[\W_]+", "", text or "")
 
 
-_ALL_IDS = etree.XPath("//@id")
-_ALL_CLASSES = etree.XPath("//@class")
+# Plain strings: only joined, and a smart string (which knows its element) costs an object more.
+_ALL_IDS = etree.XPath("//@id", smart_strings=False)
+_ALL_CLASSES = etree.XPath("//@class", smart_strings=False)
 # The class and id words a CSS selector requires: div.post_info -> .post_info; #endText.
 _SELECTOR_TOKENS = re.compile(r"[.#][\w-]+")
 _ATTRIBUTE_TESTS = re.compile(r"\[[^\]]*\]")  # a[href*='.com'] names no class

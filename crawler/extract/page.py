@@ -133,21 +133,33 @@ class Page:
 
     def meta(self, *names: str) -> str | None:
         """Content of the first <meta name|property=...> present, by preference."""
-        wanted = {n.lower(): i for i, n in enumerate(names)}
-        found: dict[int, str] = {}
+        metas = self.memo("meta", self._read_metas)
+        return next((metas[key] for key in map(str.lower, names) if key in metas), None)
+
+    def _read_metas(self) -> dict[str, str]:
+        """Each meta key (name, property or itemprop, lowercased) with the content of its
+        first <meta> that has one: a walk of the tree for all the meta() calls of a page."""
+        found: dict[str, str] = {}
         for element in self.root.iter("meta"):
             key = (element.get("name") or element.get("property") or element.get("itemprop") or "").lower()
-            if key in wanted and (element.get("content") or "").strip():
-                found.setdefault(wanted[key], dom.squeeze(element.get("content")))
-        return found[min(found)] if found else None
+            if key not in found and (element.get("content") or "").strip():
+                found[key] = dom.squeeze(element.get("content"))
+        return found
 
     def canonical_url(self) -> str:
+        return self.memo("canonical_url", self._read_canonical_url)
+
+    def _read_canonical_url(self) -> str:
         for link in self.root.iter("link"):
             if "canonical" in (link.get("rel") or "").lower().split() and link.get("href", "").strip():
                 return urljoin(self.url, link.get("href").strip())
         return self.url
 
     def html_title(self) -> str:
+        """<title>, read once per page (until edited): half a dozen stages ask for it."""
+        return self.memo("html_title", self._read_html_title)
+
+    def _read_html_title(self) -> str:
         element = self.root.find(".//title")
         return dom.squeeze(element.text_content()) if element is not None else ""
 

@@ -42,8 +42,10 @@ _MAX_BLOCK = 1500  # characters: a block that long is an article that mentions t
 def read(page: Page, selectors: tuple[str, ...] = ()) -> dict[str, str]:
     """The block's fields, those the page shows; {} when it shows none. What the profile's
     `disclosure` elements say comes first; the rest of the page fills what they lack."""
-    if not any(hint in page.text for hint in _SOURCE_HINTS) or not _ANY_LABEL.search(page.root.text_content()):
-        return {}  # most news pages: a few substring scans, and done
+    # Most news pages: the tree's text holds no label, and that is read first, as it is
+    # shorter than the source, which the hints scan whole whenever they are absent.
+    if not _ANY_LABEL.search(page.root.text_content()) or not any(hint in page.text for hint in _SOURCE_HINTS):
+        return {}
     scopes = [element for selector in selectors for element in page.select(selector)] + [page.root]
     found: dict[str, str] = {}
     for scope in scopes:

@@ -31,6 +31,10 @@ SKIP_TAGS = frozenset(
     "script style noscript template iframe frame frameset object embed svg canvas button input "
     "select option textarea head title meta link map area audio source track".split()
 )
+# The elements with a style or a hidden attribute, in document order, each once: the
+# attributes' parents. Walking the attribute axis is two to three times faster in libxml2
+# than testing every element (//*[@style or @hidden]).
+STYLED = etree.XPath("(//@style | //@hidden)/..")
 _SPACE = re.compile(r"[ \t\r\n\f\v\u3000\xa0\u2002\u2003\u2009\u200b\ufeff]+")
 
 

@@ -90,7 +90,7 @@ def _leaves(root: html.HtmlElement) -> Iterator[tuple[html.HtmlElement, html.Htm
         if plain <= 0:
             continue
         # Text written straight into a container with <br>s makes the container the leaf.
-        holder = element if element.find("br") is not None and plain > 200 else parent
+        holder = element if plain > 200 and element.find("br") is not None else parent  # few are that long
         yield element, holder, plain, False
 
 

@@ -234,6 +234,11 @@ def _readability_pick(page: Page) -> etree._Element | None:
             return readability_container(page)
         except NotArticle:
             return None
+        finally:
+            # Readability drops the elements it deems hidden from the page's own tree: what
+            # was read from it (meta tags, <title>) is read again. (The visible lines come
+            # out the same: the walk skips those elements too.)
+            page.edited()
     return page.memo("readability", pick)
 
 

@@ -295,12 +295,12 @@ def _walk_lines(root: etree._Element, hidden: frozenset[etree._Element]) -> list
         block = tag in dom.BLOCK_TAGS or tag == "br"
         if block:
             flush()
-        if element.text:
-            current.append(element.text)
+        if text := element.text:  # each read of .text or .tail builds a new string: one each
+            current.append(text)
         for child in element:
             walk(child)
-            if child.tail:
-                current.append(child.tail)
+            if tail := child.tail:
+                current.append(tail)
         if block:
             flush()
 

@@ -42,8 +42,10 @@ _MAX_BLOCK = 1500  # characters: a block that long is an article that mentions t
 def read(page: Page, selectors: tuple[str, ...] = ()) -> dict[str, str]:
     """The block's fields, those the page shows; {} when it shows none. What the profile's
     `disclosure` elements say comes first; the rest of the page fills what they lack."""
-    if not any(hint in page.text for hint in _SOURCE_HINTS) or not _ANY_LABEL.search(page.root.text_content()):
-        return {}  # most news pages: a few substring scans, and done
+    # Most news pages: the tree's text holds no label, and that is read first, as it is
+    # shorter than the source, which the hints scan whole whenever they are absent.
+    if not _ANY_LABEL.search(page.root.text_content()) or not any(hint in page.text for hint in _SOURCE_HINTS):
+        return {}
     scopes = [element for selector in selectors for element in page.select(selector)] + [page.root]
     found: dict[str, str] = {}
     for scope in scopes:
@@ -65,12 +67,15 @@ _BLOCKS = ("table", "ul", "dl", "div")
 
 def drop_block(container: etree._Element, fired: Counter) -> None:
     """Remove disclosure blocks under `container`: the smallest elements holding two labels."""
-    if not _ANY_LABEL.search(container.text_content()) or len(_keys_in(container)) < 2:
+    if not _ANY_LABEL.search(container.text_content()):
         return  # most pages: one pass over the text, and done
+    bare = _bare_labels(container)
+    if len(_keys_in(container, bare)) < 2:
+        return
     # Only blocks short enough to be one are read (their inner blocks are shorter still),
     # and each block's labels once, not once per ancestor.
     small = [e for e in container.iterdescendants(*_BLOCKS) if dom.text_length(e) <= _MAX_BLOCK]
-    holds = {e: len(_keys_in(e)) >= 2 for e in small}
+    holds = {e: len(_keys_in(e, bare)) >= 2 for e in small}
     for element in small:
         if element.getparent() is None or any(holds[inner] for inner in element.iterdescendants(*_BLOCKS)):
             continue
@@ -79,19 +84,31 @@ def drop_block(container: etree._Element, fired: Counter) -> None:
             fired["element:disclosure"] += 1
 
 
-def _keys_in(element: etree._Element) -> set[str]:
-    keys = {_FIELD_OF[_compact(m.group(1))] for m in _LABEL.finditer(dom.text_of(element))}
-    for cell in element.iter("dt", "th", "td", "span", "label"):
+_LABEL_CELLS = ("dt", "th", "td", "span", "label")
+
+
+def _bare_labels(container: etree._Element) -> dict[etree._Element, str]:
+    """The cells under `container` that hold only a label, each with its field: read once,
+    though every block around a cell asks (a table in a div in the body: three times)."""
+    found = {}
+    for cell in container.iter(*_LABEL_CELLS):
         bare = _BARE_LABEL.fullmatch(dom.text_of(cell))
         if bare:
-            keys.add(_FIELD_OF[_compact(bare.group(1))])
+            found[cell] = _FIELD_OF[_compact(bare.group(1))]
+    return found
+
+
+def _keys_in(element: etree._Element, bare: dict[etree._Element, str]) -> set[str]:
+    """The fields an element labels: in its text, and in its label-only cells (`bare`)."""
+    keys = {_FIELD_OF[_compact(m.group(1))] for m in _LABEL.finditer(dom.text_of(element))}
+    keys.update(bare[cell] for cell in element.iter(*_LABEL_CELLS) if cell in bare)
     return keys
 
 
 def _pairs(element: etree._Element) -> list[tuple[str, str]]:
     """The label: value pairs of an element whose own text opens with a label."""
     text = dom.text_of(element)
-    bare = _BARE_LABEL.fullmatch(text) if element.tag in ("dt", "th", "td", "span", "label") else None
+    bare = _BARE_LABEL.fullmatch(text) if element.tag in _LABEL_CELLS else None
     if bare:
         value = _value_after(element)
         return [(_FIELD_OF[_compact(bare.group(1))], value)] if value and len(value) <= _MAX_VALUE else []

@@ -31,6 +31,10 @@ SKIP_TAGS = frozenset(
     "script style noscript template iframe frame frameset object embed svg canvas button input "
     "select option textarea head title meta link map area audio source track".split()
 )
+# The elements with a style or a hidden attribute, in document order, each once: the
+# attributes' parents. Walking the attribute axis is two to three times faster in libxml2
+# than testing every element (//*[@style or @hidden]).
+STYLED = etree.XPath("(//@style | //@hidden)/..")
 _SPACE = re.compile(r"[ \t\r\n\f\v\u3000\xa0\u2002\u2003\u2009\u200b\ufeff]+")
 
 
@@ -71,14 +75,19 @@ def compact(text: str) -> str:
     return _NON_WORD.sub("", text)
 
 
-_HAS_BLOCK = etree.XPath(
-    "boolean(descendant::*[" + " or ".join(f"self::{t}" for t in sorted(BLOCK_TAGS | {"br"})) + "])"
-)
+_BLOCK_OR_BR = tuple(sorted(BLOCK_TAGS | {"br"}))
+
+
+def _has_block(element: etree._Element) -> bool:
+    """Whether a block (or <br>) sits under the element: lxml's tag filter stops at the
+    first, in C; an XPath testing each descendant against every block tag cost about five
+    times as much per call, and a leaf needs no look at all."""
+    return len(element) > 0 and next(element.iterdescendants(*_BLOCK_OR_BR), None) is not None
 
 
 def text_of(element: etree._Element) -> str:
     """Visible text of an element: inline markup adds no space, block boundaries do."""
-    if not _HAS_BLOCK(element):
+    if not _has_block(element):
         return squeeze(element.text_content())
     parts: list[str] = []
 
@@ -212,4 +221,5 @@ def _only_bold(node: etree._Element) -> bool:
 
 def is_layout_row(row: etree._Element) -> bool:
     """Old CMS pages lay out whole articles in tables; such rows hold blocks, not cells."""
-    return any(row.find(f".//{tag}") is not None for tag in ("table", "p", "div", "img", "br"))
+    # lxml's tag filter, in C, stops at the first (five ElementPath finds ran in Python).
+    return next(row.iterdescendants("table", "p", "div", "img", "br"), None) is not None

@@ -41,7 +41,10 @@ GLOBAL_NOISE = ("iframe", "button", "nav", "footer")
 GENERIC_PUBLISHED = (
     "//time[contains(@class, 'publish') or contains(@class, 'entry-date') or @itemprop='datePublished' or @pubdate]/@datetime",
 )
-GENERIC_AUTHOR = ("//a[@rel='author']", ".author .fn", ".byline .author", "//*[@itemprop='author']")
+# (The rel and itemprop ones walk the attribute axis and take the attributes' parents: the
+# same elements as //a[@rel='author'] and //*[@itemprop='author'], two to three times faster
+# in libxml2 than testing every element.)
+GENERIC_AUTHOR = ("//@rel[.='author']/parent::a", ".author .fn", ".byline .author", "//@itemprop[.='author']/..")
 
 
 @dataclass(frozen=True)
@@ -231,6 +234,11 @@ def _readability_pick(page: Page) -> etree._Element | None:
             return readability_container(page)
         except NotArticle:
             return None
+        finally:
+            # Readability drops the elements it deems hidden from the page's own tree: what
+            # was read from it (meta tags, <title>) is read again. (The visible lines come
+            # out the same: the walk skips those elements too.)
+            page.edited()
     return page.memo("readability", pick)
 
 
@@ -409,6 +417,10 @@ def _cleaned(fields_only: Draft, container, base_url: str, leaf: etree._Element 
 
 def _pointing(element: etree._Element, base_url: str) -> float:
     """pointer_share of an element of the page, its widgets dropped (on a copy)."""
+    if next(element.iter("a"), None) is None:
+        # No link, no block with link text: nothing points anywhere, and the copy, the
+        # widget drop and the block walk (most gov articles' main block) can be skipped.
+        return 0.0
     container = copy.deepcopy(element)
     drop_elements(container, GLOBAL_NOISE, Counter())
     return pointer_share(dom.blocks_of(container, base_url))

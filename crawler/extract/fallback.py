@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from typing import Iterator
 
-from lxml import etree, html
+from lxml import html
 from readability import Document
 
 from . import dom
@@ -46,7 +46,7 @@ def settle_visibility(root: html.HtmlElement, notes: list[Note] | None = None) -
     elements with the `hidden` attribute or display:none are dropped, as readability does,
     before any block is scored. With `notes`, say what each drop removed."""
     shown = 0
-    for element in _STYLED(root):  # in C: the few elements with a style or `hidden`
+    for element in dom.STYLED(root):  # in C: the few elements with a style or `hidden`
         if element.getparent() is None:
             continue
         style = element.get("style") or ""
@@ -61,7 +61,6 @@ def settle_visibility(root: html.HtmlElement, notes: list[Note] | None = None) -
     return shown
 
 
-_STYLED = etree.XPath("//*[@style or @hidden]")
 _DISPLAY_NONE = re.compile(r"(?:^|;)\s*display\s*:\s*none", re.I)
 
 
@@ -91,7 +90,7 @@ def _leaves(root: html.HtmlElement) -> Iterator[tuple[html.HtmlElement, html.Htm
         if plain <= 0:
             continue
         # Text written straight into a container with <br>s makes the container the leaf.
-        holder = element if element.find("br") is not None and plain > 200 else parent
+        holder = element if plain > 200 and element.find("br") is not None else parent  # few are that long
         yield element, holder, plain, False
 
 

@@ -31,6 +31,8 @@ _ERROR_TITLE = re.compile(
     r"|找不到(?:该|此|您要访问的)?页面|not\s+found|您访问的页面|错误页|出错了|页面已删除", re.I)
 
 
+# Tested on each class or id value alone, so ^bt$ (拼音 biaoti) means a value that is just
+# "bt": it never matched while the pattern ran on the class and id joined by a space.
 _TITLE_CLASS = re.compile(r"title|tit\d|headline|biaoti|^bt$|hdtitle|newstit|arttit", re.I)
 
 
@@ -39,21 +41,20 @@ _TITLE_CLASS = re.compile(r"title|tit\d|headline|biaoti|^bt$|hdtitle|newstit|art
 _HEADLINE_TAGS = ("h1", "h2", "h3", "div", "span", "p", "td", "strong", "b", "font")
 
 
-def _HEADLINE_ELEMENT(element) -> bool:
-    """For elements of _HEADLINE_TAGS (the walk's tag filter): most have neither a class
-    nor an id, and are told apart with two attribute reads and no string built."""
-    if element.tag in ("h1", "h2", "h3"):
-        return True
-    klass, ident = element.get("class"), element.get("id")
-    return bool(klass or ident) and _TITLE_CLASS.search(f"{klass or ''} {ident or ''}") is not None
+def _headline_element(element, title_named: frozenset[str]) -> bool:
+    """For elements of _HEADLINE_TAGS (the walk's tag filter): a heading, or a class or id
+    among the page's values that name a title. Two attribute reads and two set lookups:
+    the pattern ran once per distinct value, not once per element."""
+    return element.tag in ("h1", "h2", "h3") or element.get("class") in title_named or element.get("id") in title_named
 
 
 def _compact(text: str) -> str:
     return re.sub(r"[\W_]+", "", text or "")
 
 
-_ALL_IDS = etree.XPath("//@id")
-_ALL_CLASSES = etree.XPath("//@class")
+# Plain strings: only joined, and a smart string (which knows its element) costs an object more.
+_ALL_IDS = etree.XPath("//@id", smart_strings=False)
+_ALL_CLASSES = etree.XPath("//@class", smart_strings=False)
 # The class and id words a CSS selector requires: div.post_info -> .post_info; #endText.
 _SELECTOR_TOKENS = re.compile(r"[.#][\w-]+")
 _ATTRIBUTE_TESTS = re.compile(r"\[[^\]]*\]")  # a[href*='.com'] names no class
@@ -98,10 +99,24 @@ class Page:
         return cls(url, text, encoding, root)
 
     @cached_property
+    def _attribute_values(self) -> tuple[list[str], list[str]]:
+        """Every class and id value of the page, read once: hidden elements the fallback
+        drops later leave a superset, which only costs a lookup that finds nothing."""
+        return _ALL_CLASSES(self.root), _ALL_IDS(self.root)
+
+    @cached_property
     def _attribute_words(self) -> str:
         """Every class word and id of the page as one space-padded string, built in C."""
-        words = " ".join(_ALL_CLASSES(self.root)) + " " + " #".join(("", *_ALL_IDS(self.root)))
+        classes, ids = self._attribute_values
+        words = " ".join(classes) + " " + " #".join(("", *ids))
         return " " + " ".join(words.split()) + " "
+
+    @cached_property
+    def _title_named(self) -> frozenset[str]:
+        """The class and id values that name a title (_TITLE_CLASS), each value tested once:
+        templates repeat a few values over hundreds of elements."""
+        classes, ids = self._attribute_values
+        return frozenset(value for value in {*classes, *ids} if _TITLE_CLASS.search(value))
 
     def _has(self, token: str) -> bool:
         key = token[1:] if token.startswith(".") else token
@@ -118,21 +133,33 @@ class Page:
 
     def meta(self, *names: str) -> str | None:
         """Content of the first <meta name|property=...> present, by preference."""
-        wanted = {n.lower(): i for i, n in enumerate(names)}
-        found: dict[int, str] = {}
+        metas = self.memo("meta", self._read_metas)
+        return next((metas[key] for key in map(str.lower, names) if key in metas), None)
+
+    def _read_metas(self) -> dict[str, str]:
+        """Each meta key (name, property or itemprop, lowercased) with the content of its
+        first <meta> that has one: a walk of the tree for all the meta() calls of a page."""
+        found: dict[str, str] = {}
         for element in self.root.iter("meta"):
             key = (element.get("name") or element.get("property") or element.get("itemprop") or "").lower()
-            if key in wanted and (element.get("content") or "").strip():
-                found.setdefault(wanted[key], dom.squeeze(element.get("content")))
-        return found[min(found)] if found else None
+            if key not in found and (element.get("content") or "").strip():
+                found[key] = dom.squeeze(element.get("content"))
+        return found
 
     def canonical_url(self) -> str:
+        return self.memo("canonical_url", self._read_canonical_url)
+
+    def _read_canonical_url(self) -> str:
         for link in self.root.iter("link"):
             if "canonical" in (link.get("rel") or "").lower().split() and link.get("href", "").strip():
                 return urljoin(self.url, link.get("href").strip())
         return self.url
 
     def html_title(self) -> str:
+        """<title>, read once per page (until edited): half a dozen stages ask for it."""
+        return self.memo("html_title", self._read_html_title)
+
+    def _read_html_title(self) -> str:
         element = self.root.find(".//title")
         return dom.squeeze(element.text_content()) if element is not None else ""
 
@@ -155,8 +182,9 @@ class Page:
         if not head:
             return None, None
         best, best_element = None, None
+        title_named = self._title_named
         for element in self.root.iter(*_HEADLINE_TAGS):
-            if not _HEADLINE_ELEMENT(element) or not 4 <= dom.text_length(element) <= 160:
+            if not _headline_element(element, title_named) or not 4 <= dom.text_length(element) <= 160:
                 continue
             text = dom.text_of(element)
             if not 4 <= len(text) <= 160:

@@ -226,6 +226,19 @@ def test_a_crawl_with_the_pool_emits_the_same_items_and_counts_as_without(spider
     assert on_counts == off_counts
 
 
+def test_under_another_reactor_the_crawl_extracts_in_the_reactor_thread(fixture_proxy, tmp_path):
+    out = tmp_path / "out.jsonl"
+    result = run_scrapy(["crawl", "people", "-O", f"{out}:jsonlines", "-s", "EXTRACT_WORKERS=2",
+                         "-s", "TWISTED_REACTOR=twisted.internet.epollreactor.EPollReactor", "-s", "AUTOTHROTTLE_ENABLED=False",
+                         "-s", "LOG_LEVEL=INFO", "-s", f"DEDUP_STORE_PATH={tmp_path / 'dedup.sqlite'}"],
+                        env_extra=fixture_proxy.proxy_env())
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "EXTRACT_WORKERS needs the asyncio reactor" in result.stderr
+    stats = _stats(result.stderr)
+    assert "extract/pool/started" not in stats and not [key for key in stats if key.startswith("extract/error/")]
+    assert stats["item_scraped_count"] == len(out.read_text("utf-8").splitlines()) >= 3
+
+
 class Gate:
     """Serves `site`; once `quota` articles are served, holds every further request until released."""
 

@@ -17,6 +17,14 @@ AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
 
+# The outputs of one response processed at once. Under the asyncio reactor Scrapy starts this
+# many tasks for every response, whatever it yields (scrapy.utils.asyncio._parallel_asyncio),
+# and each parks and wakes once more when the callback awaits (the extraction pool): at the
+# default 100 that was 5-6 ms of the reactor thread's CPU a page, as much as extracting a
+# light page. Our callbacks yield one item and its links; 8 keeps a page's links moving while
+# its item waits for its attachments (README, Speed).
+CONCURRENT_ITEMS = 8
+
 # News sites link deep; list pages two hops from the start are enough for one run.
 DEPTH_LIMIT = 3
 # Faults: a slow or dead server costs 30 s, not Scrapy's 180; a failing page is tried 3 more
@@ -64,14 +72,15 @@ EXTRACT_SCRIPT = "t2s"
 EXTRACT_MAX_BYTES = 16 * 1024 * 1024
 # Extra folders of site-profile TOML files, loaded after the bundled ones.
 EXTRACT_PROFILE_DIRS: list[str] = []
-# Extraction is CPU work (10-90 ms a page) that in the reactor thread caps a crawl at one
+# Extraction is CPU work (3-55 ms a page) that in the reactor thread caps a crawl at one
 # core: N worker processes extract instead (crawler/extract/pool.py), 0 keeps it in the
 # reactor thread. "auto": one worker per core this process may use (its affinity mask), at
-# most CONCURRENT_REQUESTS, and 0 on a single core, where workers only add pickling. With
-# two free cores the pool gives 1.65-2x pages/s on extraction-bound sites and 0.85-1.13x on
-# light ones (README, Speed); on a machine whose cores other work takes, 0 is faster. Pages
-# wait for a worker in the scraper, so CONCURRENT_REQUESTS and SCRAPER_SLOT_MAX_ACTIVE_SIZE
-# bound their memory as before; each worker is a Python process of its own.
+# most CONCURRENT_REQUESTS, and 0 on a single core, where workers only add pickling. On 2
+# cores of a loaded machine the pool gave 1.16-1.34x pages/s on extraction-bound sites (the
+# crawl had 1.3-1.5 cores; its CPU per page allows 1.7-1.8x with two free ones) and
+# 0.99-1.45x on light ones (README, Speed); on a machine whose cores other work takes, 0 is
+# faster. Pages wait for a worker in the scraper, so CONCURRENT_REQUESTS and
+# SCRAPER_SLOT_MAX_ACTIVE_SIZE bound their memory as before; each worker is a Python process.
 EXTRACT_WORKERS = "auto"
 
 # Deduplication (crawler/dedup/). The store persists across runs: .scrapy/dedup.sqlite.

@@ -2,8 +2,14 @@
 
 extract() is CPU work (about 10 ms a page, 90 ms on heavy ones). In the reactor thread it
 caps a crawl at one core and stalls downloads meanwhile; here the spider's callback hands
-(body, url, content_type) to a ProcessPoolExecutor and awaits the result.
+(body, url, content_type) to a worker process and awaits the result.
 
+- Our own small pool, not concurrent.futures': no thread in the crawl process. Each worker
+  has one duplex pipe; the reactor thread pickles a page into the pipe of an idle worker
+  and reads the answers as the asyncio loop finds the pipes readable (loop.add_reader).
+  ProcessPoolExecutor's two threads (its queue manager and its call-queue feeder) passed
+  the GIL to and from the reactor thread at every page: 0.80 ms of the parent's CPU a
+  page, against 0.33 here (README, Speed).
 - Spawned workers, not forked ones: forking a process whose reactor and threads are
   running copies their locks mid-use. (Not multiprocessing's fork server either: Python
   3.11's ignores the parent's sys.path, so it may import another copy of this package, as
@@ -12,16 +18,15 @@ caps a crawl at one core and stalls downloads meanwhile; here the spider's callb
   once, from the folders the spider loaded (compiled selectors do not pickle).
 - One page's failure costs that page, never the crawl. The worker returns extract()'s
   failure as a value, NotArticle or ExtractionFailed, both picklable whatever the original
-  exception was. A worker that dies breaks its whole executor: every page in flight fails
-  with BrokenProcessPool, and which one killed the worker is unknown. The executor is
-  replaced and each of those pages is extracted again alone in a one-worker executor, so
-  only a page that kills a worker on its own is lost (extract/error/BrokenProcessPool).
+  exception was. A worker holds one page at a time, so its death (end of file on its pipe)
+  names the page it had: that page is extracted again, once, by another worker, and lost
+  (extract/error/WorkerDied) only if it kills that one too; no other page is touched.
 - No orphans: the workers are joined on spider_closed (every page is extracted by then)
   and engine_stopped; a worker whose parent dies without that (SIGKILL) exits by itself,
   and workers ignore SIGINT, so Ctrl-C stops the crawl gracefully with live workers.
-- Memory: a body is pickled when a worker is about to take it (concurrent.futures queues
-  workers + 1 calls); the pages waiting are responses the scraper holds anyway, which
-  CONCURRENT_REQUESTS and SCRAPER_SLOT_MAX_ACTIVE_SIZE bound as without the pool.
+- Memory: a body is pickled only as an idle worker takes it; the pages waiting are
+  responses the scraper holds anyway, which CONCURRENT_REQUESTS and
+  SCRAPER_SLOT_MAX_ACTIVE_SIZE bound as without the pool.
 """
 from __future__ import annotations
 
@@ -30,8 +35,10 @@ import dataclasses
 import logging
 import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+import pickle
+from collections import deque
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from typing import Sequence
 
 from scrapy import signals
@@ -41,9 +48,32 @@ from scrapy.utils.asyncio import is_asyncio_available
 
 from ..items import Article
 from .engine import ExtractOptions
-from .worker import ExtractionFailed, Outcome, Task, attempt, extract_in_worker, ready, start_worker
+from .worker import PROTOCOL, ExtractionFailed, Outcome, Task, attempt, extract_in_worker, serve
 
 logger = logging.getLogger(__name__)
+
+# Workers that die in a row before they are ready (a broken installation, not a page) after
+# which no more are started: the pages left fail one by one, counted, instead of a crawl
+# that starts processes forever.
+START_TRIES = 3
+# Seconds a worker has to exit once its pipe is closed (at most one page's extraction, on a
+# forced stop) before it is killed: close() must not hang on a page stuck in a loop.
+JOIN_BOUND = 30
+
+
+@dataclasses.dataclass
+class _Job:
+    args: tuple  # (body, url, content_type)
+    future: asyncio.Future
+    retried: bool = False
+
+
+@dataclasses.dataclass
+class _Worker:
+    process: BaseProcess
+    conn: Connection
+    ready: bool = False
+    job: _Job | None = None  # the page it is extracting
 
 
 class ExtractionPool:
@@ -57,10 +87,12 @@ class ExtractionPool:
         self.workers = workers
         self.options = options
         self.crawler = crawler
-        self.task = task
-        self.initargs = (dataclasses.replace(options, registry=None), tuple(map(str, profile_dirs)))
-        self.executors: dict[str, ProcessPoolExecutor] = {}  # "main" (workers), "alone" (1); started on demand
-        self.alone = asyncio.Lock()
+        self.serve_args = (dataclasses.replace(options, registry=None), tuple(map(str, profile_dirs)), task)
+        self.context = multiprocessing.get_context("spawn")
+        self.loop: asyncio.AbstractEventLoop | None = None  # the reactor's, once a page or spider_opened runs
+        self.live: list[_Worker] = []
+        self.queue: deque[_Job] = deque()  # pages waiting for an idle worker
+        self.start_failures = 0  # workers in a row that died before they were ready
         self.closed = False
 
     @classmethod
@@ -74,17 +106,14 @@ class ExtractionPool:
         return pool
 
     def open(self) -> None:
-        """At spider_opened, once the reactor is installed: the workers start while the first
-        pages download (a first call per worker makes the executor start it)."""
+        """At spider_opened, in the reactor's loop: the workers start while the first pages download."""
         if self.workers and not is_asyncio_available():
             logger.warning("EXTRACT_WORKERS needs the asyncio reactor (TWISTED_REACTOR): extracting in the reactor thread")
             self.workers = 0
         if self.workers:
             logger.info("Extracting in %d worker processes (EXTRACT_WORKERS=%s)", self.workers,
                         self.crawler.settings.get("EXTRACT_WORKERS"))
-            executor = self._executor("main")
-            for _ in range(self.workers):
-                executor.submit(ready)
+            self._fill()
 
     async def extract(self, response: TextResponse) -> Article:
         """The page's article; raises NotArticle or ExtractionFailed, never another exception."""
@@ -93,60 +122,136 @@ class ExtractionPool:
 
     async def extract_body(self, body: bytes, url: str, content_type: str | None) -> Article:
         if self.workers:
-            outcome = await self._in_workers(body, url, content_type)
+            outcome = await self._submit((body, url, content_type))
         else:
             outcome = attempt(body, url, content_type, self.options)
         if isinstance(outcome, Exception):
             raise outcome
         return outcome
 
-    async def _in_workers(self, *args) -> Outcome:
-        try:
+    def _submit(self, args: tuple) -> asyncio.Future:
+        """A future of the page's Outcome: it never raises, a failure is its value."""
+        self._fill()
+        job = _Job(args, asyncio.get_running_loop().create_future())
+        if self.closed:  # a forced stop: the pages still coming cost themselves only
+            job.future.set_result(ExtractionFailed("PoolClosed", "the extraction pool closed before this page"))
+        else:
+            self.queue.append(job)
+            self._dispatch()
+        return job.future
+
+    def _fill(self) -> None:
+        """Starts workers up to the number wanted (at the start, and for each that died)."""
+        if self.loop is None:
+            self.loop = asyncio.get_running_loop()
+        while not self.closed and len(self.live) < self.workers and self.start_failures < START_TRIES:
+            ours, theirs = self.context.Pipe()
+            process = self.context.Process(target=serve, args=(theirs, *self.serve_args), name="extraction worker",
+                                           daemon=True)  # daemon: multiprocessing's exit handler stops, not awaits, it
             try:
-                return await self._run("main", args)
-            except BrokenProcessPool:
-                self.crawler.stats.inc_value("extract/pool/retried_alone")
-                async with self.alone:  # one page at a time: if the worker dies now, this page killed it
-                    return await self._run("alone", args)
-        except BrokenProcessPool:
-            return ExtractionFailed("BrokenProcessPool", "the worker process died extracting this page alone")
-        except Exception as exc:  # the pool's own trouble (closed by a forced stop) costs this page only
-            return ExtractionFailed(type(exc).__name__, repr(exc))
+                process.start()
+            except OSError as exc:  # no process to be had (EAGAIN, ENOMEM): a start failure like a death at start
+                ours.close()
+                logger.error("Could not start an extraction worker process: %r", exc)
+                self._count("start_failed")
+                self.start_failures += 1
+                continue
+            finally:
+                theirs.close()  # the worker's end: held here, its death would not end the file
+            worker = _Worker(process, ours)
+            self.live.append(worker)
+            self.loop.add_reader(ours.fileno(), self._readable, worker)
+            self._count("started")
 
-    async def _run(self, which: str, args: tuple) -> Outcome:
-        executor = self._executor(which)
+    def _readable(self, worker: _Worker) -> None:
+        """The loop found the worker's pipe readable: its answer, its READY, or its death."""
         try:
-            return await asyncio.wrap_future(executor.submit(self.task, *args))
-        except BrokenProcessPool:
-            self._replace(which, executor)
-            raise
+            reply = worker.conn.recv_bytes()
+        except (EOFError, OSError):
+            self._died(worker)
+        else:
+            if not worker.ready:  # the first message is worker.READY
+                worker.ready, self.start_failures = True, 0
+            else:
+                job, worker.job = worker.job, None
+                if not job.future.done():  # not cancelled meanwhile
+                    job.future.set_result(_loads(reply))
+        self._dispatch()
 
-    def _executor(self, which: str) -> ProcessPoolExecutor:
-        if self.closed:
-            raise RuntimeError("the extraction pool is closed")
-        if which not in self.executors:
-            self.crawler.stats.inc_value(f"extract/pool/started/{which}")
-            self.executors[which] = ProcessPoolExecutor(
-                self.workers if which == "main" else 1, mp_context=multiprocessing.get_context("spawn"),
-                initializer=start_worker, initargs=self.initargs)
-        return self.executors[which]
+    def _dispatch(self) -> None:
+        """Hands waiting pages to idle workers, one each."""
+        for worker in list(self.live):
+            while self.queue and self.queue[0].future.done():  # cancelled while it waited
+                self.queue.popleft()
+            if not self.queue:
+                return
+            if worker.ready and worker.job is None:
+                job = worker.job = self.queue.popleft()
+                try:
+                    worker.conn.send_bytes(pickle.dumps(job.args, protocol=PROTOCOL))
+                except OSError:  # it died before it could take the page: the page is not to blame
+                    worker.job = None
+                    self.queue.appendleft(job)
+                    self._died(worker)
+        if not self.live and self.start_failures >= START_TRIES:
+            while self.queue:
+                self.queue.popleft().future.set_result(
+                    ExtractionFailed("WorkerDied", "extraction worker processes fail to start (see the log)"))
 
-    def _replace(self, which: str, executor: ProcessPoolExecutor) -> None:
-        """A worker died: concurrent.futures has failed every page of its executor and stopped
-        the other workers; the next page starts a new executor. Once per broken executor."""
-        if self.executors.get(which) is not executor:
-            return
-        del self.executors[which]
-        executor.shutdown(wait=False)
-        self.crawler.stats.inc_value("extract/pool/broken")
-        logger.warning("An extraction worker process died; starting new ones")
+    def _died(self, worker: _Worker) -> None:
+        """Its pipe ended: the worker is gone (or going: it is killed to be sure) and replaced.
+        The page it had is queued again first, once; a second death costs that page."""
+        self.loop.remove_reader(worker.conn.fileno())
+        worker.conn.close()
+        worker.process.kill()
+        worker.process.join()
+        self.live.remove(worker)
+        self._count("died")
+        job, code = worker.job, worker.process.exitcode
+        if not worker.ready:
+            self.start_failures += 1
+            logger.error("An extraction worker process died as it started (exit code %s)", code)
+        elif job is None:
+            logger.warning("An idle extraction worker process died (exit code %s)", code)
+        elif not job.retried:
+            job.retried = True
+            self._count("retried")
+            self.queue.appendleft(job)
+            logger.warning("An extraction worker process died (exit code %s) on %s: extracting it again", code, job.args[1])
+        else:
+            logger.error("An extraction worker process died (exit code %s) on %s again: the page is lost", code, job.args[1])
+            if not job.future.done():
+                job.future.set_result(ExtractionFailed("WorkerDied", f"the page killed two extraction workers (exit code {code})"))
+        self._fill()
+
+    def _count(self, what: str) -> None:
+        self.crawler.stats.inc_value(f"extract/pool/{what}")
 
     def close(self) -> None:
-        """Joins the workers: no process outlives the crawl."""
+        """Joins the workers: no process outlives the crawl. Pages still waiting (a forced stop) fail, counted."""
         self.closed = True
-        for executor in self.executors.values():
-            executor.shutdown(wait=True, cancel_futures=True)
-        self.executors.clear()
+        for worker in self.live:
+            if self.loop is not None and not self.loop.is_closed():
+                self.loop.remove_reader(worker.conn.fileno())
+            worker.conn.close()  # the end of file that stops it
+        for worker in self.live:
+            worker.process.join(JOIN_BOUND)
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join()
+        waiting = [*self.queue, *(worker.job for worker in self.live if worker.job)]
+        self.live.clear()
+        self.queue.clear()
+        for job in waiting:
+            if not job.future.done():
+                job.future.set_result(ExtractionFailed("PoolClosed", "the extraction pool closed before this page"))
+
+
+def _loads(reply: bytes) -> Outcome:
+    try:
+        return pickle.loads(reply)
+    except Exception as exc:  # an outcome that pickles but does not unpickle: this page's failure only
+        return ExtractionFailed(type(exc).__name__, f"unpickling a worker's answer: {exc!r}")
 
 
 def usable_cores() -> int:

@@ -5,15 +5,22 @@ from __future__ import annotations
 import dataclasses
 import multiprocessing
 import os
+import pickle
 import signal
 import threading
 import traceback
+from multiprocessing.connection import Connection
 from typing import Callable, Union
 
 from ..items import Article
 from .engine import ExtractOptions, extract
 from .page import NotArticle
 from .profiles import Registry
+
+# Every message on a worker's pipe is one pickle (never empty), except this one: "I am ready".
+READY = b""
+# Protocol 5: the newest this Python has, and bytes bodies go in as they are.
+PROTOCOL = 5
 
 
 class ExtractionFailed(Exception):
@@ -33,7 +40,7 @@ Task = Callable[[bytes, str, Union[str, None]], Outcome]
 
 def attempt(body: bytes, url: str, content_type: str | None, options: ExtractOptions) -> Outcome:
     """extract()'s article, or its failure as a value: a worker's exception must reach the
-    parent whole, whatever its constructor (concurrent.futures would re-raise it by calling it)."""
+    parent whole, whatever its constructor (unpickling calls it with the exception's args)."""
     try:
         return extract(body, url, content_type=content_type, options=options)
     except NotArticle as exc:
@@ -42,8 +49,27 @@ def attempt(body: bytes, url: str, content_type: str | None, options: ExtractOpt
         return ExtractionFailed(type(exc).__name__, traceback.format_exc())
 
 
-# The worker process's options, set once by _start_worker; or why they could not be.
+# The worker process's options, set once by start_worker; or why they could not be.
 _worker_options: ExtractOptions | ExtractionFailed | None = None
+
+
+def serve(conn: Connection, options: ExtractOptions, profile_dirs: tuple[str, ...], task: Task) -> None:
+    """A worker's life: say it is ready, then answer each page (body, url, content_type) the
+    parent sends with the task's outcome, until the parent closes its end of the pipe or
+    dies (the same end of file). One page at a time, so the parent always knows which page
+    a dead worker had."""
+    start_worker(options, profile_dirs)
+    try:
+        conn.send_bytes(READY)
+        while True:
+            args = pickle.loads(conn.recv_bytes())
+            try:
+                reply = pickle.dumps(task(*args), protocol=PROTOCOL)
+            except Exception as exc:  # a task's own bug, or an outcome that does not pickle: this page only
+                reply = pickle.dumps(ExtractionFailed(type(exc).__name__, traceback.format_exc()), protocol=PROTOCOL)
+            conn.send_bytes(reply)
+    except (EOFError, OSError):  # the parent closed the pool, or is gone
+        return
 
 
 def start_worker(options: ExtractOptions, profile_dirs: tuple[str, ...]) -> None:
@@ -59,8 +85,8 @@ def start_worker(options: ExtractOptions, profile_dirs: tuple[str, ...]) -> None
 
 
 def _exit_with_parent() -> None:
-    # The parent holds the other end of this pipe until it has joined the worker; it closes
-    # when the parent dies, even by SIGKILL, which leaves no one to shut the executor down.
+    # The end of file on the pipe stops an idle worker; this stops one busy on a page, even
+    # one stuck in it, when the parent dies (even by SIGKILL). The thread sleeps in the wait.
     multiprocessing.parent_process().join()
     os._exit(1)
 
@@ -69,7 +95,3 @@ def extract_in_worker(body: bytes, url: str, content_type: str | None) -> Outcom
     if isinstance(_worker_options, ExtractionFailed):
         return _worker_options
     return attempt(body, url, content_type, _worker_options)
-
-
-def ready() -> None:
-    """Nothing: submitted once per worker when the crawl opens, so that each starts then."""

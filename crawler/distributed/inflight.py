@@ -54,10 +54,11 @@ class InflightMiddleware:
     def link_scheduled(self, request: Request, **kwargs) -> None:
         page = self.links.pop(request, None)
         if page is not None:
-            # The scraper takes a page's output in full before it schedules the links
-            # (it queues them for CONCURRENT_ITEMS workers), and engine.crawl sends this
-            # signal before it hands the link to the scheduler: the link counts as queued
-            # once that call has returned.
+            # A link may be scheduled while the page's output is still being taken (the
+            # scraper works through it with CONCURRENT_ITEMS tasks): the output's own count
+            # keeps the page open until it is exhausted. engine.crawl sends this signal
+            # before it hands the link to the scheduler: the link counts as queued once
+            # that call has returned.
             call_later(0, self._close_one, page)
 
     def item_left(self, item, response, spider, **kwargs) -> None:

@@ -5,7 +5,7 @@ import pytest
 import redis
 
 from crawler.dedup.fingerprint import Fingerprint, band_keys, pack_marks, unpack_marks
-from crawler.dedup import store as dedup_store
+from crawler.dedup import compact
 from crawler.dedup.store import _MIGRATIONS, _SCHEMA, SQLiteStore
 from crawler.distributed.store import RedisStore
 from tests.test_dedup_fingerprint import ARTICLE, OTHER
@@ -73,7 +73,7 @@ def test_redis_keys_of_the_former_layout_are_not_read_and_a_warning_says_so(redi
 def test_crowded_buckets_answer_each_article_and_only_it(backend, tmp_path, request, monkeypatch):
     """Four buckets for 60 articles x 34 slots: every lookup meets other articles' entries,
     some with its tag, and must still answer exactly what was stored."""
-    monkeypatch.setattr(dedup_store, "BUCKET_BITS", 2)
+    monkeypatch.setattr(compact, "BUCKET_BITS", 2)
     store = RedisStore(request.getfixturevalue("redis_url")) if backend == "redis" else SQLiteStore(tmp_path / "d.sqlite")
     texts = [f"第{i}号文章。" + ARTICLE[i * 7:] + OTHER[: i * 5] for i in range(60)]
     fingerprints = [Fingerprint.of(t) for t in texts]
@@ -91,14 +91,14 @@ def test_crowded_buckets_answer_each_article_and_only_it(backend, tmp_path, requ
 
 
 def test_a_dropped_pending_article_leaves_no_entry_in_a_shared_bucket(tmp_path, monkeypatch):
-    monkeypatch.setattr(dedup_store, "BUCKET_BITS", 2)
+    monkeypatch.setattr(compact, "BUCKET_BITS", 2)
     store = SQLiteStore(tmp_path / "d.sqlite")
     store.add("//x.cn/a.html", "http://x.cn/a.html", Fingerprint.of(ARTICLE))
     store.add("//x.cn/b.html", "http://x.cn/b.html", Fingerprint.of(OTHER))
     assert store.settle_pending({"http://x.cn/a.html"}) == (1, 1)
-    entries = b"".join(e for (e,) in store.db.execute("SELECT entries FROM buckets"))
-    assert len(entries) == 6 * 34  # a's 34 slots, nothing of b's
-    assert store.db.execute("SELECT COUNT(*) FROM pending_slots").fetchone()[0] == 0  # a's committed, b's gone
+    _, articles, _ = compact.decode([w for (w,) in store.db.execute("SELECT words FROM index_buckets")])
+    assert articles.tolist() == [1] * 34  # a's 34 slots, nothing of b's
+    assert store.db.execute("SELECT COUNT(*) FROM pending").fetchone()[0] == 0  # a's committed, b's gone
     assert store.url_seen("//x.cn/a.html") and not store.url_seen("//x.cn/b.html")
 
 

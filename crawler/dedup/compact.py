@@ -26,7 +26,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .fingerprint import (BANDS, ROWS, STORED_BYTES, Fingerprint, Mark, pack_marks, pack_signature, stored_signature,
+from .fingerprint import (BANDS, ROWS, STORED_BYTES, Mark, pack_marks, pack_signature, stored_signature,
                           unpack_marks, unpack_signature)
 
 BUCKET_BITS = 20  # ~330 entries (1.3 kB) a bucket at 10^7 articles
@@ -62,9 +62,9 @@ def place(slot: int, value: int) -> tuple[int, int]:
     return _bucket(slot, value & _MASK), int(tag_of(value))
 
 
-def check(value: int) -> int:
+def check(value):
     """The 24 bits of a URL key's or exact hash's hash that bucket and tag leave out."""
-    return ((value >> 36) << 4) | ((value >> 12) & 0xF)
+    return ((value >> 36) << 4) | ((value >> 12) & 0xF)  # ints or uint64 arrays
 
 
 def band_places(signatures: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -91,15 +91,6 @@ def slots(keys: list[int], exacts: list[int], signatures: np.ndarray) -> tuple[n
 
 # --- Buckets ---------------------------------------------------------------------------
 
-class Run(NamedTuple):
-    """What a batch appends to one bucket: words starting with a header of generation `first`;
-    `last` is the generation of its last block (the bucket's, once appended)."""
-    bucket: int
-    words: bytes
-    first: int
-    last: int
-
-
 def encode(articles: np.ndarray, tags: np.ndarray) -> np.ndarray:
     """Entries of articles (ascending) as words, a header wherever the generation changes and first."""
     if not articles.size:
@@ -111,35 +102,42 @@ def encode(articles: np.ndarray, tags: np.ndarray) -> np.ndarray:
     return np.insert(entries, starts, headers)
 
 
-def grouped(articles: np.ndarray, buckets: np.ndarray, tags: np.ndarray) -> list[Run]:
+def grouped(articles: np.ndarray, buckets: np.ndarray, tags: np.ndarray) -> list[tuple[int, bytes, int, int]]:
     """The entries of these articles' slots ((n, slots) buckets and tags; articles ascending),
-    one run per bucket: what is appended to each bucket, in one write per bucket a batch."""
+    one run per bucket: what is appended to each bucket, in one write per bucket a batch. A
+    run is (bucket, its words, the generation of its last block, the generation of its first
+    header); its words start with that header, which an append drops when the bucket's last
+    block has that generation already."""
     order = np.argsort(buckets.ravel(), kind="stable")  # stable: articles stay ascending
     flat = buckets.ravel()[order]
     ids = np.repeat(articles.astype(np.int64), buckets.shape[1])[order]
-    cuts = np.flatnonzero(np.r_[True, flat[1:] != flat[:-1]])
-    # Generation changes inside a bucket's run are rare (a batch spanning 2^20 ids): one
-    # vectorised encode of everything, each bucket's run starting with a header.
     generation = ids >> LOW_BITS
-    starts = np.union1d(cuts, np.flatnonzero(np.r_[False, generation[1:] != generation[:-1]]))
+    new_bucket = np.r_[True, flat[1:] != flat[:-1]]
+    cuts = np.flatnonzero(new_bucket)
+    # One vectorised encode of everything: a header before each bucket's run, and wherever
+    # the generation changes inside one (a batch spanning 2^20 ids).
+    starts = np.flatnonzero(new_bucket | np.r_[False, generation[1:] != generation[:-1]])
     words = np.insert(((ids & ((1 << LOW_BITS) - 1)) << TAG_BITS | tags.ravel()[order]).astype("<u4"),
                       starts, (generation[starts] << TAG_BITS | HEADER_TAG).astype("<u4")).tobytes()
-    # A run's words in `words`: its entries plus the headers before them.
-    bounds = (np.r_[cuts, flat.size] + np.searchsorted(starts, np.r_[cuts, flat.size])) * 4
-    ends = np.r_[cuts[1:], flat.size] - 1
-    return [Run(b, words[bounds[n]: bounds[n + 1]], f, l) for n, (b, f, l) in
-            enumerate(zip(flat[cuts].tolist(), generation[cuts].tolist(), generation[ends].tolist()))]
+    ends = np.r_[cuts, flat.size]
+    bounds = ((ends + np.searchsorted(starts, ends)) * 4).tolist()
+    view = memoryview(words)
+    return list(zip(flat[cuts].tolist(), (view[bounds[n]: bounds[n + 1]] for n in range(cuts.size)),
+                    generation[ends[1:] - 1].tolist(), generation[cuts].tolist()))
 
 
-def decode(blobs: list[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(which blob, article, tag) of every entry of these buckets (each starts with a header)."""
+def decode(blobs: list[bytes], wanted: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(which blob, article, tag) of the entries of these buckets (each starts with a header);
+    given `wanted`, a tag per blob, only the entries with their blob's tag (a lookup's hits:
+    the article ids of the others are not worked out)."""
     words = np.frombuffer(b"".join(blobs), dtype="<u4")
-    which = np.repeat(np.arange(len(blobs)), [len(blob) // 4 for blob in blobs])
+    counts = [len(blob) >> 2 for blob in blobs]
     tags = words & HEADER_TAG
-    header = tags == HEADER_TAG
-    last = np.maximum.accumulate(np.where(header, np.arange(words.size), 0))
-    articles = (words[last].astype(np.int64) >> TAG_BITS) << LOW_BITS | (words >> TAG_BITS)
-    return which[~header], articles[~header], tags[~header]
+    headers = np.flatnonzero(tags == HEADER_TAG)
+    at = np.flatnonzero(tags != HEADER_TAG if wanted is None else tags == np.repeat(wanted, counts))
+    generation = (words[headers[np.searchsorted(headers, at, "right") - 1]] >> TAG_BITS).astype(np.int64)
+    which = np.searchsorted(np.cumsum(counts), at, "right")
+    return which, generation << LOW_BITS | (words[at] >> TAG_BITS), tags[at]
 
 
 def without(blob: bytes, dropped: set[int]) -> tuple[bytes, int]:
@@ -150,19 +148,11 @@ def without(blob: bytes, dropped: set[int]) -> tuple[bytes, int]:
     return encode(articles[keep], tags[keep]).tobytes(), int(articles[keep][-1] >> LOW_BITS) if keep.any() else -1
 
 
-def band_hits(which: np.ndarray, articles: np.ndarray, entry_tags: np.ndarray, tags: np.ndarray) -> list[tuple[int, int]]:
-    """(band, article) for each entry (of `decode`, blob n being band n's bucket) with its
-    band's tag, by band then by article: schema 1's order (the pipeline takes the first near
-    one that is no distinct document)."""
-    hit = entry_tags == tags[which]
-    ids, band = articles[hit], which[hit]
-    order = np.lexsort((ids, band))
-    return list(zip(band[order].tolist(), ids[order].tolist()))
-
-
 # --- Records ---------------------------------------------------------------------------
 
-_HEAD = struct.Struct("<6sIi")  # both checks, size, time added (seconds)
+# A record's fixed part: both checks (6 bytes), size, time added (seconds), the stored signature.
+_FIXED = np.dtype([("checks", "<u4"), ("checks_high", "<u2"), ("size", "<u4"), ("added", "<i4"),
+                   ("signature", "u1", STORED_BYTES)])
 # Common pieces of Chinese article URLs and of identifiers with their context (GB18030, the
 # marks' encoding): deflate refers to them instead of spelling them out. Written by hand;
 # never to be changed for a schema (stored records are deflated against it).
@@ -173,13 +163,28 @@ _ZDICT = (
     "/news.sina.com.cn/sohu.com/qq.com/").encode() + "\x00\t\n号\t年\t月\t日\t第\t元\t万元\t电话\t代码\t文号\t2024年\t2025年\t".encode("gb18030")
 
 
-def record(key: int, exact: int, url: str, fingerprint: Fingerprint, added: int) -> bytes:
-    """An article's record (key, exact: the slot_hash of its URL key and exact hash). The
-    identifiers in GB18030: a CJK character in 2 bytes, a digit in 1."""
-    deflate = zlib.compressobj(9, zlib.DEFLATED, -15, 9, zlib.Z_DEFAULT_STRATEGY, _ZDICT)
-    text = deflate.compress(url.encode() + b"\x00" + pack_marks(fingerprint.marks).encode("gb18030")) + deflate.flush()
-    checks = (check(key) | check(exact) << 24).to_bytes(6, "little")
-    return _HEAD.pack(checks, fingerprint.size, added) + pack_signature(stored_signature(fingerprint.signature)) + text
+_WINDOW = -10  # raw deflate, a 1 kB window: room for the dictionary and a record
+_DEFLATE = zlib.compressobj(9, zlib.DEFLATED, _WINDOW, 2, zlib.Z_DEFAULT_STRATEGY, _ZDICT)
+
+
+def text(url: str, marks: tuple[Mark, ...]) -> bytes:
+    """A record's variable part: URL and identifiers (in GB18030: a CJK character in 2 bytes,
+    a digit in 1), deflated."""
+    deflate = _DEFLATE.copy()  # the dictionary loaded once
+    return deflate.compress(url.encode() + b"\x00" + pack_marks(marks).encode("gb18030")) + deflate.flush()
+
+
+def records(keys: np.ndarray, exacts: np.ndarray, sizes: np.ndarray, added: np.ndarray, signatures: np.ndarray,
+            texts: list[bytes]) -> list[bytes]:
+    """n articles' records, all at once: keys and exacts are the slot_hash values of their URL
+    keys and exact hashes, signatures full (n, NUM_PERM), texts from `text`."""
+    fixed = np.empty(len(texts), dtype=_FIXED)
+    both = check(np.asarray(keys, dtype=np.uint64)) | check(np.asarray(exacts, dtype=np.uint64)) << np.uint64(24)
+    fixed["checks"], fixed["checks_high"] = both & np.uint64(0xFFFFFFFF), both >> np.uint64(32)
+    fixed["size"], fixed["added"] = sizes, added
+    fixed["signature"] = np.frombuffer(pack_signature(stored_signature(signatures)), dtype=np.uint8).reshape(-1, STORED_BYTES)
+    raw, width = fixed.tobytes(), _FIXED.itemsize
+    return [raw[n * width: (n + 1) * width] + t for n, t in enumerate(texts)]
 
 
 class Record(NamedTuple):
@@ -193,9 +198,12 @@ class Record(NamedTuple):
 
 
 def read_record(data: bytes) -> Record:
-    checks, size, added = _HEAD.unpack_from(data)
-    both = int.from_bytes(checks, "little")
-    inflate = zlib.decompressobj(-15, _ZDICT)
-    url, _, marks = (inflate.decompress(data[_HEAD.size + STORED_BYTES:]) + inflate.flush()).partition(b"\x00")
+    low, high, size, added = _HEAD.unpack_from(data)
+    both = low | high << 32
+    inflate = zlib.decompressobj(_WINDOW, _ZDICT)
+    url, _, marks = (inflate.decompress(data[_FIXED.itemsize:]) + inflate.flush()).partition(b"\x00")
     return Record(both & 0xFFFFFF, both >> 24, added, url.decode(), size,
                   unpack_signature(data, _HEAD.size), unpack_marks(marks.decode("gb18030")))
+
+
+_HEAD = struct.Struct("<IHIi")  # _FIXED before the signature

@@ -94,8 +94,9 @@ def stored_signature(signature: np.ndarray) -> np.ndarray:
 
 
 def pack_signature(stored: np.ndarray) -> bytes:
-    """A stored signature in STORED_BYTES: value 2i in the low half of byte i, 2i + 1 in the high."""
-    return (stored[0::2] | (stored[1::2] << STORED_BITS)).astype(np.uint8).tobytes()
+    """A stored signature in STORED_BYTES (n of them: n x STORED_BYTES): value 2i in the low half
+    of byte i, 2i + 1 in the high."""
+    return (stored[..., 0::2] | (stored[..., 1::2] << STORED_BITS)).astype(np.uint8).tobytes()
 
 
 def unpack_signature(packed: bytes, offset: int = 0) -> np.ndarray:

@@ -26,7 +26,7 @@ import numpy as np
 
 from ..state import state_path
 from .compact import (EXACT_SLOT, KEY_SLOT, LOW_BITS, Record, band_places, check, decode, encode, grouped, place,
-                      read_record, tag_of, record, slot_hash, slots, without)
+                      read_record, records, slot_hash, slots, tag_of, text, without)
 from .fingerprint import Fingerprint, Mark, in_band, unpack_marks
 
 
@@ -112,9 +112,11 @@ def _from_schema_2(db: sqlite3.Connection) -> None:
     _create_compact(db)
     rows = db.execute("SELECT id, key, exact, url, size, signature, marks, added_at FROM articles2 ORDER BY id")
     while batch := rows.fetchmany(MIGRATION_BATCH):
-        db.executemany("INSERT INTO records VALUES (?, ?)", [
-            (i, record(key, exact, url, Fingerprint("", np.frombuffer(signature, dtype=np.uint16), size, unpack_marks(marks)),
-                       added)) for i, key, exact, url, size, signature, marks, added in batch])
+        ids, keys, exacts, urls, sizes, signatures, marks, added = zip(*batch)
+        data = records(np.array(keys, dtype=np.uint64), np.array(exacts, dtype=np.uint64), np.array(sizes), np.array(added),
+                       np.frombuffer(b"".join(signatures), dtype=np.uint16).reshape(len(batch), -1),
+                       [text(u, unpack_marks(m)) for u, m in zip(urls, marks)])
+        db.executemany("INSERT INTO records VALUES (?, ?)", zip(ids, data))
     db.execute("INSERT INTO pending SELECT article, buckets FROM pending_slots WHERE article IN "
                "(SELECT id FROM articles2 WHERE pending = 1)")
     old = np.dtype([("article", "<u4"), ("tag", "<u2")])
@@ -164,33 +166,35 @@ class _Writer:
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
-        self.rows: list[tuple[int, bytes]] = []
-        self.hashes: list[tuple[int, int]] = []
+        self.articles: list[tuple[int, int, int, bytes, int, int, bool]] = []  # id, key, exact, text, size, added, pending
         self.signatures: list[np.ndarray] = []
-        self.pending: list[bool] = []
 
     def insert(self, article: int, key: int, url: str, fingerprint: Fingerprint, added: int, pending: bool = True) -> None:
         """`key`: the slot_hash of the URL key."""
-        exact = slot_hash(fingerprint.exact)
-        self.rows.append((article, record(key, exact, url, fingerprint, added)))
-        self.hashes.append((key, exact))
+        self.articles.append((article, key, slot_hash(fingerprint.exact), text(url, fingerprint.marks),
+                              fingerprint.size, added, pending))
         self.signatures.append(fingerprint.signature)
-        self.pending.append(pending)
 
     def flush(self) -> None:
-        if not self.rows:
-            return
-        ids = np.array([row[0] for row in self.rows], dtype=np.int64)
-        buckets, tags = slots([k for k, _ in self.hashes], [e for _, e in self.hashes], np.stack(self.signatures))
-        self.db.executemany("INSERT INTO records VALUES (?, ?)", self.rows)
-        self.db.executemany("INSERT INTO pending VALUES (?, ?)", [
-            (row[0], buckets[n].astype("<u4").tobytes()) for n, row in enumerate(self.rows) if self.pending[n]])
-        self.db.executemany(
-            "INSERT INTO index_buckets VALUES (?1, ?2, ?3) ON CONFLICT (bucket) DO UPDATE SET generation = ?3, "
-            "words = CAST(words || CASE WHEN generation = ?4 THEN substr(?2, 5) ELSE ?2 END AS BLOB)",
-            grouped(ids, buckets, tags))
-        for batch in (self.rows, self.hashes, self.signatures, self.pending):
-            batch.clear()
+        if self.articles:
+            ids, keys, exacts, texts, sizes, added, pending = zip(*self.articles)
+            write(self.db, np.array(ids, dtype=np.int64), np.array(keys, dtype=np.uint64), np.array(exacts, dtype=np.uint64),
+                  list(texts), np.array(sizes), np.array(added), np.stack(self.signatures), np.array(pending))
+        self.articles.clear()
+        self.signatures.clear()
+
+
+def write(db: sqlite3.Connection, ids: np.ndarray, keys: np.ndarray, exacts: np.ndarray, texts: list[bytes],
+          sizes: np.ndarray, added: np.ndarray, signatures: np.ndarray, pending: np.ndarray) -> None:
+    """n articles (ascending ids) at once: records, pending rows, one append to each bucket."""
+    buckets, tags = slots(keys, exacts, signatures)
+    db.executemany("INSERT INTO records VALUES (?, ?)", zip(ids.tolist(), records(keys, exacts, sizes, added, signatures, texts)))
+    db.executemany("INSERT INTO pending VALUES (?, ?)",
+                   [(i, buckets[n].astype("<u4").tobytes()) for n, i in enumerate(ids.tolist()) if pending[n]])
+    db.executemany(
+        "INSERT INTO index_buckets VALUES (?1, ?2, ?3) ON CONFLICT (bucket) DO UPDATE SET generation = ?3, "
+        "words = CAST(words || CASE WHEN generation = ?4 THEN substr(?2, 5) ELSE ?2 END AS BLOB)",
+        grouped(ids, buckets, tags))
 
 
 def in_order(pairs: list[tuple[int, int]], signature: np.ndarray, stored: dict[int, Stored]) -> list[Stored]:
@@ -201,12 +205,10 @@ def in_order(pairs: list[tuple[int, int]], signature: np.ndarray, stored: dict[i
 
 def _hits(places: list[tuple[int, int]], found: dict[int, bytes]) -> tuple[np.ndarray, np.ndarray]:
     """(place index, article) of each entry with its place's tag in its place's bucket
-    (`found`: the buckets' words), in bucket order."""
+    (`found`: the buckets' words)."""
     present = [n for n, (bucket, _) in enumerate(places) if bucket in found]
-    which, articles, tags = decode([found[places[n][0]] for n in present])
-    wanted = np.array([tag for _, tag in places], dtype=np.int64)[present][which] if present else which
-    hit = tags == wanted
-    return np.array(present, dtype=np.int64)[which[hit]], articles[hit]
+    which, articles, _ = decode([found[places[n][0]] for n in present], np.array([places[n][1] for n in present]))
+    return np.array(present, dtype=np.int64)[which], articles
 
 
 def places_of(keys: list[int], exact: int | None, fingerprint: Fingerprint | None) -> list[tuple[int, int]]:
@@ -291,7 +293,8 @@ class SQLiteStore:
             f"SELECT bucket, words FROM index_buckets WHERE bucket IN ({','.join('?' * len(wanted))})", wanted).fetchall())
         slot_of, articles = _hits(places, found)
         ids = sorted(set(articles.tolist()))
-        rows = self.db.execute(f"SELECT id, data FROM records WHERE id IN ({','.join('?' * len(ids))})", ids).fetchall()
+        rows = self.db.execute(f"SELECT id, data FROM records WHERE id IN ({','.join('?' * len(ids))})",
+                               ids).fetchall() if ids else []
         return answer(keys, exact, fingerprint, newer_than, slot_of, articles, {i: read_record(d) for i, d in rows})
 
     def url_seen(self, key: str, newer_than: float | None = None) -> str | None:
@@ -319,6 +322,17 @@ class SQLiteStore:
         for article, (key, url, fingerprint) in enumerate(entries, start=first):
             writer.insert(article, slot_hash(key), url, fingerprint, now)
         writer.flush()
+        self.db.commit()
+
+    def add_committed(self, keys: np.ndarray, exacts: np.ndarray, texts: list[bytes], sizes: np.ndarray,
+                      signatures: np.ndarray) -> None:
+        """Articles stored at once as committed, without the pending step (no feed involved):
+        a bulk import, and how benchmarks.dedup fills 10^7. keys, exacts: slot_hash values;
+        texts: compact.text of URL and identifiers; signatures full, (n, NUM_PERM)."""
+        self.db.execute("BEGIN IMMEDIATE")
+        (first,) = self.db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM records").fetchone()
+        write(self.db, np.arange(first, first + len(texts), dtype=np.int64), keys, exacts, texts, sizes,
+              np.full(len(texts), math.ceil(time.time())), signatures, np.zeros(len(texts), dtype=bool))
         self.db.commit()
 
     def _pending(self) -> list[tuple[int, str]]:

@@ -41,6 +41,9 @@ _MASK = (1 << 56) - 1
 _MULTIPLIERS = np.random.default_rng(20261201).integers(0, 1 << 62, size=ROWS, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
 
 
+_BANDS = np.arange(BANDS, dtype=np.uint64)
+
+
 def slot_hash(text: str) -> int:
     """A 56-bit hash of a URL key or an exact hash."""
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=7).digest(), "big")
@@ -69,14 +72,13 @@ def check(value):
 
 def band_places(signatures: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The bucket and tag of each band of full signatures, (n, NUM_PERM) -> two (n, BANDS) arrays."""
-    rows = signatures.reshape(-1, BANDS, ROWS).astype(np.uint64)
-    with np.errstate(over="ignore"):  # uint64 arithmetic wraps, as the hash wants
-        value = (rows * _MULTIPLIERS).sum(axis=2, dtype=np.uint64)
-        value ^= value >> np.uint64(31)
-        value *= np.uint64(0xBF58476D1CE4E5B9)
-        value ^= value >> np.uint64(29)
+    # uint64 array arithmetic wraps, as the hash wants (numpy warns of overflow for scalars only)
+    value = (signatures.reshape(-1, BANDS, ROWS) * _MULTIPLIERS).sum(axis=2, dtype=np.uint64)
+    value ^= value >> np.uint64(31)
+    value *= np.uint64(0xBF58476D1CE4E5B9)
+    value ^= value >> np.uint64(29)
     value &= np.uint64(_MASK)
-    return _bucket(np.arange(BANDS, dtype=np.uint64), value), tag_of(value).astype(np.uint16)
+    return _bucket(_BANDS, value), tag_of(value).astype(np.uint16)
 
 
 def slots(keys: list[int], exacts: list[int], signatures: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -133,8 +135,10 @@ def decode(blobs: list[bytes], wanted: np.ndarray | None = None) -> tuple[np.nda
     words = np.frombuffer(b"".join(blobs), dtype="<u4")
     counts = [len(blob) >> 2 for blob in blobs]
     tags = words & HEADER_TAG
-    headers = np.flatnonzero(tags == HEADER_TAG)
     at = np.flatnonzero(tags != HEADER_TAG if wanted is None else tags == np.repeat(wanted, counts))
+    if not at.size:  # most lookups: nothing more to work out
+        return at, at.astype(np.int64), at
+    headers = np.flatnonzero(tags == HEADER_TAG)
     generation = (words[headers[np.searchsorted(headers, at, "right") - 1]] >> TAG_BITS).astype(np.int64)
     which = np.searchsorted(np.cumsum(counts), at, "right")
     return which, generation << LOW_BITS | (words[at] >> TAG_BITS), tags[at]

@@ -70,14 +70,19 @@ def check(value):
     return ((value >> 36) << 4) | ((value >> 12) & 0xF)  # ints or uint64 arrays
 
 
-def band_places(signatures: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The bucket and tag of each band of full signatures, (n, NUM_PERM) -> two (n, BANDS) arrays."""
+def band_values(signatures: np.ndarray) -> np.ndarray:
+    """The 56-bit hash of each band of full signatures, (n, NUM_PERM) -> (n, BANDS)."""
     # uint64 array arithmetic wraps, as the hash wants (numpy warns of overflow for scalars only)
     value = (signatures.reshape(-1, BANDS, ROWS) * _MULTIPLIERS).sum(axis=2, dtype=np.uint64)
     value ^= value >> np.uint64(31)
     value *= np.uint64(0xBF58476D1CE4E5B9)
     value ^= value >> np.uint64(29)
-    value &= np.uint64(_MASK)
+    return value & np.uint64(_MASK)
+
+
+def band_places(signatures: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The bucket and tag of each band of full signatures, (n, NUM_PERM) -> two (n, BANDS) arrays."""
+    value = band_values(signatures)
     return _bucket(_BANDS, value), tag_of(value).astype(np.uint16)
 
 

@@ -22,11 +22,9 @@ from __future__ import annotations
 import hashlib
 import struct
 import zlib
-from typing import NamedTuple
-
 import numpy as np
 
-from .fingerprint import (BANDS, ROWS, STORED_BYTES, Mark, pack_marks, pack_signature, stored_signature,
+from .fingerprint import (BANDS, ROWS, STORED_BITS, STORED_BYTES, Mark, pack_marks, pack_signature, stored_signature,
                           unpack_marks, unpack_signature)
 
 BUCKET_BITS = 20  # ~330 entries (1.3 kB) a bucket at 10^7 articles
@@ -37,7 +35,7 @@ KEY_SLOT, EXACT_SLOT = BANDS, BANDS + 1  # slot numbers after the bands'
 _MASK = (1 << 56) - 1
 # A band's hash, all bands at once (32 blake2b calls took a third of a lookup): a random
 # linear hash of its four values, then mixed. Two bands that differ yet agree on bucket and
-# tag only add a candidate that `in_band` refuses.
+# tag only add a candidate that `Record.in_band` refuses.
 _MULTIPLIERS = np.random.default_rng(20261201).integers(0, 1 << 62, size=ROWS, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
 
 
@@ -196,23 +194,34 @@ def records(keys: np.ndarray, exacts: np.ndarray, sizes: np.ndarray, added: np.n
     return [raw[n * width: (n + 1) * width] + t for n, t in enumerate(texts)]
 
 
-class Record(NamedTuple):
-    key: int  # check() of the URL key's hash
-    exact: int  # check() of the exact hash's hash
-    added: int
-    url: str
-    size: int
-    signature: np.ndarray  # stored: STORED_BITS a value
-    marks: tuple[Mark, ...]
-
-
-def read_record(data: bytes) -> Record:
-    low, high, size, added = _HEAD.unpack_from(data)
-    both = low | high << 32
-    inflate = zlib.decompressobj(_WINDOW, _ZDICT)
-    url, _, marks = (inflate.decompress(data[_FIXED.itemsize:]) + inflate.flush()).partition(b"\x00")
-    return Record(both & 0xFFFFFF, both >> 24, added, url.decode(), size,
-                  unpack_signature(data, _HEAD.size), unpack_marks(marks.decode("gb18030")))
-
-
 _HEAD = struct.Struct("<IHIi")  # _FIXED before the signature
+_BAND_BYTES = ROWS * STORED_BITS // 8  # a band's stored values: 2 bytes
+
+
+class Record:
+    """A stored article, read lazily: the checks, size and time at once; the band values
+    compared in their packed bytes; URL, identifiers and signature only when asked for (a
+    lookup reads the records of tags that agree by chance too, and refuses most)."""
+
+    __slots__ = ("data", "key", "exact", "size", "added")
+
+    def __init__(self, data: bytes) -> None:
+        low, high, self.size, self.added = _HEAD.unpack_from(data)
+        both = low | high << 32
+        self.data, self.key, self.exact = data, both & 0xFFFFFF, both >> 24
+
+    def in_band(self, packed: bytes, band: int) -> bool:
+        """Whether its stored values agree with a signature's (`pack_signature`d) in every row
+        of a band: true of every article with the same band key, and of another one in 2^16."""
+        at = _HEAD.size + band * _BAND_BYTES
+        return self.data[at: at + _BAND_BYTES] == packed[band * _BAND_BYTES: (band + 1) * _BAND_BYTES]
+
+    @property
+    def signature(self) -> np.ndarray:
+        return unpack_signature(self.data, _HEAD.size)
+
+    def text(self) -> tuple[str, tuple[Mark, ...]]:
+        """URL and identifiers."""
+        inflate = zlib.decompressobj(_WINDOW, _ZDICT)
+        url, _, marks = (inflate.decompress(self.data[_FIXED.itemsize:]) + inflate.flush()).partition(b"\x00")
+        return url.decode(), unpack_marks(marks.decode("gb18030"))

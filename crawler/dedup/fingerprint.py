@@ -106,13 +106,6 @@ def unpack_signature(packed: bytes, offset: int = 0) -> np.ndarray:
     return stored
 
 
-def in_band(signature: np.ndarray, stored: np.ndarray, band: int) -> bool:
-    """Whether a stored signature agrees with a full one in every row of a band: true of
-    every article with the same band key, and of another one in 2^16 (4 rows x 4 bits)."""
-    rows = slice(band * ROWS, (band + 1) * ROWS)
-    return bool((stored_signature(signature[rows]) == stored[rows]).all())
-
-
 # --- Identifiers ---------------------------------------------------------------------
 
 Mark = tuple[str, str, str]  # (characters before, identifier, characters after)

@@ -26,8 +26,8 @@ import numpy as np
 
 from ..state import state_path
 from .compact import (EXACT_SLOT, KEY_SLOT, LOW_BITS, Record, band_places, check, decode, encode, grouped, place,
-                      read_record, records, slot_hash, slots, tag_of, text, without)
-from .fingerprint import Fingerprint, Mark, in_band, unpack_marks
+                      records, slot_hash, slots, tag_of, text, without)
+from .fingerprint import Fingerprint, Mark, pack_signature, stored_signature, unpack_marks
 
 
 @dataclass(frozen=True)
@@ -197,12 +197,6 @@ def write(db: sqlite3.Connection, ids: np.ndarray, keys: np.ndarray, exacts: np.
         grouped(ids, buckets, tags))
 
 
-def in_order(pairs: list[tuple[int, int]], signature: np.ndarray, stored: dict[int, Stored]) -> list[Stored]:
-    """The articles of (band, article) pairs, in order, that do share the band (its tag did not agree by chance)."""
-    chosen = dict.fromkeys(i for band, i in pairs if i in stored and in_band(signature, stored[i].signature, band))
-    return [stored[i] for i in chosen]
-
-
 def _hits(places: list[tuple[int, int]], found: dict[int, bytes]) -> tuple[np.ndarray, np.ndarray]:
     """(place index, article) of each entry with its place's tag in its place's bucket
     (`found`: the buckets' words)."""
@@ -227,7 +221,7 @@ def answer(keys: list[int], exact: int | None, fingerprint: Fingerprint | None, 
     and the records they name, checked: both stores answer through here."""
     def url_of(index: int, field: str, wanted: int, since: float = 0) -> str | None:
         rows = (records.get(a) for a in articles[slot_of == index].tolist())
-        return next((r.url for r in rows if r and getattr(r, field) == wanted and r.added >= since), None)
+        return next((r.text()[0] for r in rows if r and getattr(r, field) == wanted and r.added >= since), None)
 
     since = float(newer_than or 0)
     seen = next(filter(None, (url_of(n, "key", check(k), since) for n, k in enumerate(keys))), None)
@@ -236,9 +230,17 @@ def answer(keys: list[int], exact: int | None, fingerprint: Fingerprint | None, 
         return Lookup(seen, same, [])
     first = len(keys) + (exact is not None)
     bands = slot_of >= first
-    pairs = sorted(zip((slot_of[bands] - first).tolist(), articles[bands].tolist()))
-    stored = {a: Stored(a, r.url, r.size, r.signature, r.marks) for a, r in records.items()}
-    return Lookup(seen, same, in_order(pairs, fingerprint.signature, stored))
+    packed = pack_signature(stored_signature(fingerprint.signature))
+    # By band, then article: schema 1's order (the pipeline takes the first near one that is
+    # no distinct document); those whose tag agreed by chance refused.
+    chosen = dict.fromkeys(a for band, a in sorted(zip((slot_of[bands] - first).tolist(), articles[bands].tolist()))
+                           if a in records and records[a].in_band(packed, band))
+    return Lookup(seen, same, [_stored(a, records[a]) for a in chosen])
+
+
+def _stored(article: int, record: Record) -> Stored:
+    url, marks = record.text()
+    return Stored(article, url, record.size, record.signature, marks)
 
 
 class SQLiteStore:
@@ -295,7 +297,7 @@ class SQLiteStore:
         ids = sorted(set(articles.tolist()))
         rows = self.db.execute(f"SELECT id, data FROM records WHERE id IN ({','.join('?' * len(ids))})",
                                ids).fetchall() if ids else []
-        return answer(keys, exact, fingerprint, newer_than, slot_of, articles, {i: read_record(d) for i, d in rows})
+        return answer(keys, exact, fingerprint, newer_than, slot_of, articles, {i: Record(d) for i, d in rows})
 
     def url_seen(self, key: str, newer_than: float | None = None) -> str | None:
         return self._lookup([slot_hash(key)], None, None, newer_than).url
@@ -336,7 +338,7 @@ class SQLiteStore:
         self.db.commit()
 
     def _pending(self) -> list[tuple[int, str]]:
-        return [(i, read_record(data).url) for i, data in
+        return [(i, Record(data).text()[0]) for i, data in
                 self.db.execute("SELECT id, data FROM records JOIN pending ON id = article").fetchall()]
 
     def commit_pending(self, urls: Iterable[str] | None = None) -> int:

@@ -120,7 +120,7 @@ def _from_schema_2(db: sqlite3.Connection) -> None:
     db.execute("INSERT INTO pending SELECT article, buckets FROM pending_slots WHERE article IN "
                "(SELECT id FROM articles2 WHERE pending = 1)")
     old = np.dtype([("article", "<u4"), ("tag", "<u2")])
-    for bucket, entries in db.execute("SELECT bucket, entries FROM buckets").fetchall():
+    for bucket, entries in db.execute("SELECT bucket, entries FROM buckets"):  # a row at a time: 2 GB at 10^7
         array = np.sort(np.frombuffer(entries, dtype=old), order="article", kind="stable")
         if array.size:
             words = encode(array["article"].astype(np.int64), tag_of(array["tag"].astype(np.int64)))
@@ -135,7 +135,7 @@ def _create_compact(db: sqlite3.Connection) -> None:
 
 
 _COMPACT_SCHEMA = (
-    # crawler/dedup/compact.py: record(). One column: a row's header is then 3 bytes.
+    # crawler/dedup/compact.py: records(). One column: a row's header is then 3 bytes.
     "CREATE TABLE records (id INTEGER PRIMARY KEY, data BLOB NOT NULL)",
     # A pending article, with its buckets to take its entries out if it is dropped; deleted
     # once it is committed.

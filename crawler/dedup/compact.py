@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import struct
 import zlib
+
 import numpy as np
 
 from .fingerprint import (BANDS, ROWS, STORED_BITS, STORED_BYTES, Mark, pack_marks, pack_signature, stored_signature,
@@ -37,8 +38,6 @@ _MASK = (1 << 56) - 1
 # linear hash of its four values, then mixed. Two bands that differ yet agree on bucket and
 # tag only add a candidate that `Record.in_band` refuses.
 _MULTIPLIERS = np.random.default_rng(20261201).integers(0, 1 << 62, size=ROWS, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
-
-
 _BANDS = np.arange(BANDS, dtype=np.uint64)
 
 
@@ -184,7 +183,8 @@ def text(url: str, marks: tuple[Mark, ...]) -> bytes:
 def records(keys: np.ndarray, exacts: np.ndarray, sizes: np.ndarray, added: np.ndarray, signatures: np.ndarray,
             texts: list[bytes]) -> list[bytes]:
     """n articles' records, all at once: keys and exacts are the slot_hash values of their URL
-    keys and exact hashes, signatures full (n, NUM_PERM), texts from `text`."""
+    keys and exact hashes, signatures (n, NUM_PERM) full or at least their low STORED_BITS,
+    texts from `text`."""
     fixed = np.empty(len(texts), dtype=_FIXED)
     both = check(np.asarray(keys, dtype=np.uint64)) | check(np.asarray(exacts, dtype=np.uint64)) << np.uint64(24)
     fixed["checks"], fixed["checks_high"] = both & np.uint64(0xFFFFFFFF), both >> np.uint64(32)

@@ -103,8 +103,8 @@ for n, key in ipairs(KEYS) do
 end
 """
 _APPEND = "for i, key in ipairs(KEYS) do redis.call('SET', key, (redis.call('GET', key) or '') .. ARGV[i]) end"
-for script, value in (("TAG_SPAN", 1 << TAG_BITS), ("GENERATION", 1 << LOW_BITS), ("CHUNK", 1 << CHUNK_BITS)):
-    _FIND, _APPEND_RUNS = (text.replace(script, str(value)) for text in (_FIND, _APPEND_RUNS))
+for name, value in (("TAG_SPAN", 1 << TAG_BITS), ("GENERATION", 1 << LOW_BITS), ("CHUNK", 1 << CHUNK_BITS)):
+    _FIND, _APPEND_RUNS = (source.replace(name, str(value)) for source in (_FIND, _APPEND_RUNS))
 assert HEADER_TAG == 0xFFF  # the scripts find headers by their low byte 255 and nibble 15
 
 

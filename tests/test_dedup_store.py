@@ -65,13 +65,21 @@ def test_a_store_from_before_identifiers_is_migrated_once(tmp_path):
     assert sorted(len(c.marks) for c in reopened.near_candidates(Fingerprint.of(ARTICLE))) == [0, 1]
 
 
-def test_redis_keys_of_the_former_layout_are_not_read_and_a_warning_says_so(redis_url, caplog):
+@pytest.mark.parametrize("schema", [1, 2])
+def test_redis_keys_of_a_former_layout_are_not_read_and_a_warning_says_so(schema, redis_url, caplog):
     fingerprint = Fingerprint.of(ARTICLE)
     server = redis.Redis.from_url(redis_url)
-    server.sadd(f"dedup:band:{band_keys(fingerprint.signature)[0]}", "http://x.cn/a.html")
+    if schema == 1:
+        server.sadd(f"dedup:band:{band_keys(fingerprint.signature)[0]}", "http://x.cn/a.html")
+    else:  # a bucket of 6-byte entries and a hash of records
+        bucket, _ = compact.place(compact.KEY_SLOT, slot_hash("//x.cn/a.html"))
+        server.set(f"dedup:b:{bucket}", struct.pack("<IH", 1, slot_hash("//x.cn/a.html") & 0xFFFF))
+        server.hset("dedup:a:0", "1", b"an old record")
     store = RedisStore(redis_url)
-    assert "former layout" in caplog.text
-    assert store.near_candidates(fingerprint) == []
+    assert "former layout" in caplog.text and (f"dedup:{'band' if schema == 1 else 'a'}:*" in caplog.text)
+    assert store.near_candidates(fingerprint) == [] and store.url_seen("//x.cn/a.html") is None
+    store.add("//x.cn/a.html", "http://x.cn/a.html", fingerprint)
+    assert store.commit_pending() == 1 and store.url_seen("//x.cn/a.html") == "http://x.cn/a.html"
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "redis"])

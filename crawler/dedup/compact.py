@@ -157,7 +157,7 @@ def without(blob: bytes, dropped: set[int]) -> tuple[bytes, int]:
 # --- Records ---------------------------------------------------------------------------
 
 # A record's fixed part: both checks (6 bytes), size, time added (seconds), the stored signature.
-_FIXED = np.dtype([("checks", "<u4"), ("checks_high", "<u2"), ("size", "<u4"), ("added", "<i4"),
+_FIXED = np.dtype([("checks", "<u4"), ("checks_high", "<u2"), ("size", "<u4"), ("added", "<u4"),
                    ("signature", "u1", STORED_BYTES)])
 # Common pieces of Chinese article URLs and of identifiers with their context (GB18030, the
 # marks' encoding): deflate refers to them instead of spelling them out. Written by hand;
@@ -194,7 +194,7 @@ def records(keys: np.ndarray, exacts: np.ndarray, sizes: np.ndarray, added: np.n
     return [raw[n * width: (n + 1) * width] + t for n, t in enumerate(texts)]
 
 
-_HEAD = struct.Struct("<IHIi")  # _FIXED before the signature
+_HEAD = struct.Struct("<IHII")  # _FIXED before the signature (time: unsigned, to 2106)
 _BAND_BYTES = ROWS * STORED_BITS // 8  # a band's stored values: 2 bytes
 
 

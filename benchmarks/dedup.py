@@ -1,6 +1,6 @@
 """Dedup benchmark: detector precision / recall by strength, store lookup speed and size.
 
-    python -m benchmarks.dedup [CORPUS_DIR] [--sizes 100000,1000000] [--stores sqlite,redis]
+    python -m benchmarks.dedup [CORPUS_DIR] [--sizes 100000,1000000,10000000] [--stores sqlite,redis]
 
 Articles: the gold bodies of the corpus and the fixtures' expected contents (not the
 fixtures' reposts). Half are stored; near-duplicates of the stored half are made by
@@ -8,8 +8,9 @@ character edits, truncation and added noise at several strengths and must find t
 original; the other half are distinct articles and must find nothing. Then templated
 documents (benchmarks/templated.py: 3 templates x 30) pass the pipeline one by one and
 must all be new, and their reposts must find them. Then each store (SQLite, and Redis on a
-throwaway redis-server) is filled with random signatures to each size, and lookups per
-second and bytes per article (SQLite: the file; Redis: INFO used_memory) are measured.
+throwaway redis-server) is filled with random signatures to each size, as a bulk import
+(`add_committed`, --batch articles a write), and lookups per second and bytes per article
+(SQLite: the file; Redis: INFO used_memory) are measured.
 """
 from __future__ import annotations
 

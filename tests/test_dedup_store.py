@@ -1,11 +1,16 @@
 import sqlite3
+import struct
 import time
+
+import numpy as np
 
 import pytest
 import redis
 
 from crawler.dedup.fingerprint import Fingerprint, band_keys, pack_marks, unpack_marks
+from crawler.dedup import compact
 from crawler.dedup import store as dedup_store
+from crawler.dedup.compact import band_values, slot_hash
 from crawler.dedup.store import _MIGRATIONS, _SCHEMA, SQLiteStore
 from crawler.distributed.store import RedisStore
 from tests.test_dedup_fingerprint import ARTICLE, OTHER
@@ -60,20 +65,28 @@ def test_a_store_from_before_identifiers_is_migrated_once(tmp_path):
     assert sorted(len(c.marks) for c in reopened.near_candidates(Fingerprint.of(ARTICLE))) == [0, 1]
 
 
-def test_redis_keys_of_the_former_layout_are_not_read_and_a_warning_says_so(redis_url, caplog):
+@pytest.mark.parametrize("schema", [1, 2])
+def test_redis_keys_of_a_former_layout_are_not_read_and_a_warning_says_so(schema, redis_url, caplog):
     fingerprint = Fingerprint.of(ARTICLE)
     server = redis.Redis.from_url(redis_url)
-    server.sadd(f"dedup:band:{band_keys(fingerprint.signature)[0]}", "http://x.cn/a.html")
+    if schema == 1:
+        server.sadd(f"dedup:band:{band_keys(fingerprint.signature)[0]}", "http://x.cn/a.html")
+    else:  # a bucket of 6-byte entries and a hash of records
+        bucket, _ = compact.place(compact.KEY_SLOT, slot_hash("//x.cn/a.html"))
+        server.set(f"dedup:b:{bucket}", struct.pack("<IH", 1, slot_hash("//x.cn/a.html") & 0xFFFF))
+        server.hset("dedup:a:0", "1", b"an old record")
     store = RedisStore(redis_url)
-    assert "former layout" in caplog.text
-    assert store.near_candidates(fingerprint) == []
+    assert "former layout" in caplog.text and (f"dedup:{'band' if schema == 1 else 'a'}:*" in caplog.text)
+    assert store.near_candidates(fingerprint) == [] and store.url_seen("//x.cn/a.html") is None
+    store.add("//x.cn/a.html", "http://x.cn/a.html", fingerprint)
+    assert store.commit_pending() == 1 and store.url_seen("//x.cn/a.html") == "http://x.cn/a.html"
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "redis"])
 def test_crowded_buckets_answer_each_article_and_only_it(backend, tmp_path, request, monkeypatch):
     """Four buckets for 60 articles x 34 slots: every lookup meets other articles' entries,
     some with its tag, and must still answer exactly what was stored."""
-    monkeypatch.setattr(dedup_store, "BUCKET_BITS", 2)
+    monkeypatch.setattr(compact, "BUCKET_BITS", 2)
     store = RedisStore(request.getfixturevalue("redis_url")) if backend == "redis" else SQLiteStore(tmp_path / "d.sqlite")
     texts = [f"第{i}号文章。" + ARTICLE[i * 7:] + OTHER[: i * 5] for i in range(60)]
     fingerprints = [Fingerprint.of(t) for t in texts]
@@ -91,14 +104,14 @@ def test_crowded_buckets_answer_each_article_and_only_it(backend, tmp_path, requ
 
 
 def test_a_dropped_pending_article_leaves_no_entry_in_a_shared_bucket(tmp_path, monkeypatch):
-    monkeypatch.setattr(dedup_store, "BUCKET_BITS", 2)
+    monkeypatch.setattr(compact, "BUCKET_BITS", 2)
     store = SQLiteStore(tmp_path / "d.sqlite")
     store.add("//x.cn/a.html", "http://x.cn/a.html", Fingerprint.of(ARTICLE))
     store.add("//x.cn/b.html", "http://x.cn/b.html", Fingerprint.of(OTHER))
     assert store.settle_pending({"http://x.cn/a.html"}) == (1, 1)
-    entries = b"".join(e for (e,) in store.db.execute("SELECT entries FROM buckets"))
-    assert len(entries) == 6 * 34  # a's 34 slots, nothing of b's
-    assert store.db.execute("SELECT COUNT(*) FROM pending_slots").fetchone()[0] == 0  # a's committed, b's gone
+    _, articles, _ = compact.decode([w for (w,) in store.db.execute("SELECT words FROM index_buckets")])
+    assert articles.tolist() == [1] * 34  # a's 34 slots, nothing of b's
+    assert store.db.execute("SELECT COUNT(*) FROM pending").fetchone()[0] == 0  # a's committed, b's gone
     assert store.url_seen("//x.cn/a.html") and not store.url_seen("//x.cn/b.html")
 
 
@@ -201,3 +214,82 @@ def test_a_migrated_store_and_a_redis_store_answer_as_the_old_store_did(tmp_path
         shared.add(key, url, fp)
     shared.commit_pending()
     assert _answers(migrated, queries) == _answers(shared, queries) == expected
+
+
+def _schema_2_store(path, articles: list[tuple[str, str, Fingerprint, int]]) -> None:
+    """A store as the release before this one wrote it (user_version 2: 16-bit signatures,
+    6-byte entries (article, 16-bit tag) in the same buckets)."""
+    old = sqlite3.connect(path)
+    old.executescript("""
+        CREATE TABLE articles2 (id INTEGER PRIMARY KEY, key INTEGER NOT NULL, exact INTEGER NOT NULL, url TEXT NOT NULL,
+            size INTEGER NOT NULL, signature BLOB NOT NULL, marks TEXT NOT NULL DEFAULT '', added_at INTEGER NOT NULL,
+            pending INTEGER NOT NULL DEFAULT 1);
+        CREATE INDEX articles2_pending ON articles2(pending) WHERE pending = 1;
+        CREATE TABLE pending_slots (article INTEGER PRIMARY KEY, buckets BLOB NOT NULL);
+        CREATE TABLE buckets (bucket INTEGER PRIMARY KEY, entries BLOB NOT NULL);
+        PRAGMA user_version = 2;""")
+    entries: dict[int, bytes] = {}
+    for article, (key, url, fingerprint, pending) in enumerate(articles, start=1):
+        hashes = [slot_hash(key), slot_hash(fingerprint.exact)]
+        old.execute("INSERT INTO articles2 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (article, *hashes, url, fingerprint.size, fingerprint.signature.astype(np.uint16).tobytes(),
+                     pack_marks(fingerprint.marks), int(time.time()), pending))
+        values = [*band_values(fingerprint.signature)[0].tolist(), *hashes]
+        buckets = [compact._bucket(slot, value) for slot, value in enumerate(values)]
+        for bucket, value in zip(buckets, values):
+            entries[bucket] = entries.get(bucket, b"") + struct.pack("<IH", article, value & 0xFFFF)
+        if pending:
+            old.execute("INSERT INTO pending_slots VALUES (?, ?)", (article, np.array(buckets, dtype="<u4").tobytes()))
+    old.executemany("INSERT INTO buckets VALUES (?, ?)", entries.items())
+    old.commit()
+    old.close()
+
+
+def test_a_store_of_schema_2_is_migrated_and_answers_as_a_new_store_and_redis(tmp_path, redis_url):
+    """16-bit signatures and 6-byte entries rewritten to schema 3 in place (tags cut to 12
+    bits, the buckets kept): the same answers as the same articles stored anew in SQLite and
+    on Redis, near candidates in the same order; the pending one is still pending."""
+    texts = [f"第{i}号文章。" + ARTICLE[i * 7:] + OTHER[: i * 5] for i in range(12)]
+    fingerprints = [Fingerprint.of(t, title=f"资府发〔2024〕{i}号") for i, t in enumerate(texts)]
+    articles = [(f"//x.cn/{i}.html", f"http://x.cn/{i}.html", fp, int(i == 11)) for i, fp in enumerate(fingerprints)]
+    _schema_2_store(tmp_path / "old.sqlite", articles)
+    migrated = SQLiteStore(tmp_path / "old.sqlite")
+    assert migrated.db.execute("PRAGMA user_version").fetchone()[0] == len(_MIGRATIONS)
+    assert migrated.db.execute("PRAGMA page_size").fetchone()[0] == dedup_store.PAGE_SIZE
+    assert migrated.has_pending() and migrated.settle_pending(set()) == (0, 1)
+    fresh, shared = SQLiteStore(tmp_path / "new.sqlite"), RedisStore(redis_url)
+    for store in (fresh, shared):
+        for key, url, fp, _ in articles[:-1]:
+            store.add(key, url, fp)
+        store.commit_pending()
+    queries = [(key, Fingerprint.of(texts[i][:-8])) for i, (key, *_) in enumerate(articles)]
+    queries += [("//x.cn/none.html", Fingerprint.of(OTHER + "另一篇")), ("//x.cn/3.html", fingerprints[3])]
+    expected = _answers(fresh, queries)
+    assert any(len(near) > 1 for *_, near in expected) and any(exact for _, exact, _ in expected)
+    assert _answers(migrated, queries) == _answers(shared, queries) == expected
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "redis"])
+def test_articles_numbered_across_a_generation_are_told_apart(backend, tmp_path, request, monkeypatch):
+    """Article ids on both sides of 2^20 (a bucket entry keeps the low 20 bits, a header the
+    rest), written in three batches into crowded buckets: each still answers itself only."""
+    monkeypatch.setattr(compact, "BUCKET_BITS", 3)
+    if backend == "redis":
+        store = RedisStore(request.getfixturevalue("redis_url"))
+        store.server.set("dedup:ids", (1 << compact.LOW_BITS) - 20)
+    else:
+        store = SQLiteStore(tmp_path / "d.sqlite")
+        store.db.execute("INSERT INTO records VALUES (?, x'')", ((1 << compact.LOW_BITS) - 20,))  # no entries name it
+        store.db.commit()
+    fingerprints = [Fingerprint.of(f"第{i}号文章。" + ARTICLE[i * 3:] + OTHER[: i * 4]) for i in range(45)]
+    for batch in range(3):
+        for i in range(batch * 15, batch * 15 + 15):
+            store.add(f"//x.cn/{i}.html", f"http://x.cn/{i}.html", fingerprints[i])
+        store.commit_pending()
+    for i, fingerprint in enumerate(fingerprints):
+        found = store.lookup([f"//x.cn/{i}.html"], fingerprint)
+        assert found.url == f"http://x.cn/{i}.html"
+        assert store.find_exact(fingerprint.exact) == f"http://x.cn/{i}.html"
+        expected = {f"http://x.cn/{j}.html" for j, other in enumerate(fingerprints)
+                    if set(band_keys(other.signature)) & set(band_keys(fingerprint.signature))}
+        assert {c.url for c in store.near_candidates(fingerprint)} == expected

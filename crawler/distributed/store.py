@@ -1,24 +1,24 @@
 """The dedup store on Redis, shared by every crawler process of a crawl.
 
-The same lookups as the SQLite store, in the same compact format (crawler/dedup/store.py):
-an article is a numbered record (its URL, size, 16-bit signature, identifiers, hashes of its
-URL key and exact hash) in a hash of 1,024 records, and its 34 slots (32 band keys, URL key,
-exact hash) are 6-byte entries added to bucket strings. A lookup reads its buckets, then
-the records whose tags agree, and checks them, in one Lua script: the pipeline's `lookup`
-(URL keys, exact hash, bands) is one round trip, and its cost does not grow with the store.
+The same lookups as the SQLite store, in the same compact format (crawler/dedup/compact.py):
+an article's record (checks, size, time, 4-bit signature, URL and identifiers deflated) is
+appended to a chunk string of 32 records, and its 34 slots (32 band keys, URL key, exact
+hash) are 4-byte entries appended to 2^20 bucket strings. A lookup reads its buckets, then
+the records whose tags agree, in one Lua script: the pipeline's `lookup` (URL keys, exact
+hash, bands) is one round trip, and its cost does not grow with the store.
 
 An article becomes visible to the other processes when it is committed, i.e. once every
 feed of this process has stored it (crawler/feeds.py: FeedLedger); until then only this
 process sees it. A process killed in between leaves nothing behind that would hide the
 article from the others, and the page it was fetching is re-queued by the scheduler.
 
-The layout of before (a set per band key, a hash per URL) is not read: its articles are
-forgotten, see the README's Deduplication section.
+Layouts of before (a set per band key, a hash per URL; then hashes of 1,024 records with
+6-byte entries) are not read: their articles are forgotten, see the README's Deduplication
+section.
 """
 from __future__ import annotations
 
 import logging
-import struct
 import time
 from typing import Iterable
 
@@ -26,57 +26,86 @@ import numpy as np
 import redis
 from scrapy_redis.connection import get_redis
 
-from ..dedup.fingerprint import NUM_PERM, STORED_DTYPE, Fingerprint, band_keys, pack_marks, stored_signature, unpack_marks
-from ..dedup.store import EXACT_SLOT, KEY_SLOT, Lookup, Stored, band_places, grouped, in_order, place, slot_hash, slots
+from ..dedup.compact import HEADER_TAG, LOW_BITS, TAG_BITS, Record, grouped, records, slot_hash, slots, text
+from ..dedup.fingerprint import Fingerprint, band_keys
+from ..dedup.store import Lookup, Stored, answer, places_of
 
 logger = logging.getLogger(__name__)
-_HEAD = struct.Struct("<QQIdH")  # URL-key hash, exact hash, size, added, URL length
-RECORDS = 10  # 2^10 records a Redis hash: its per-key cost spread over them
-_SIGNATURE = NUM_PERM  # stored values a record holds
-
-# KEYS: buckets. ARGV: the records' key prefix, then each bucket's tag (2 bytes). Returns
-# (bucket's index, article, record) for each entry of the tag, in one round trip: the tag is
-# searched as a string, a hit counting only at an entry's tag position (offset 4 of 6).
-_FIND = """
-local found = {}
-for i, key in ipairs(KEYS) do
-  local entries = redis.call('GET', key)
-  local at = entries and string.find(entries, ARGV[i + 1], 1, true)
+CHUNK_BITS = 5  # 32 records a chunk string: a key's ~80 bytes spread over them
+_HEADERS = """
+local function headers(words)
+  local found, at = {}, string.find(words, '\\255', 1, true)
   while at do
-    if (at - 1) % 6 == 4 then
-      local article = struct.unpack('<I4', entries, at - 4)
-      local record = redis.call('HGET', ARGV[1] .. math.floor(article / PER_HASH), article % PER_HASH)
-      if record then table.insert(found, i - 1); table.insert(found, article); table.insert(found, record) end
+    if (at - 1) % 4 == 0 and string.byte(words, at + 1) % 16 == 15 then found[#found + 1] = at end
+    at = string.find(words, '\\255', at + 1, true)
+  end
+  return found
+end
+local function generation(words, at)
+  return math.floor(struct.unpack('<I4', words, at) / TAG_SPAN)
+end
+"""
+# ARGV: the buckets' key prefix, the chunks' key prefix, then the places packed (bucket u32,
+# tag u16 each): three arguments, not 2 x 35, since packing them cost the client more than
+# the script costs the server. (The keys are named inside the script, which a single Redis
+# server allows, not a cluster; scrapy-redis runs on one server.) Returns {hits, records...}:
+# hits packed (place index u8, article u32) for each entry of its tag (a tag is 12 bits of
+# a word: its low byte searched as a string, the nibble checked), then article and record for
+# each article met.
+_FIND = _HEADERS + """
+local function record(article)
+  local chunk = redis.call('GET', ARGV[2] .. math.floor(article / CHUNK))
+  local at, index = 1, article % CHUNK
+  while chunk and at <= #chunk do
+    local i, length = struct.unpack('<BI2', chunk, at)
+    if i == index then return string.sub(chunk, at + 3, at + 2 + length) end
+    at = at + 3 + length
+  end
+  return false
+end
+local hits, found, seen = {}, {''}, {}
+for n = 1, #ARGV[3] / 6 do
+  local bucket, tag = struct.unpack('<I4I2', ARGV[3], 6 * n - 5)
+  local words = redis.call('GET', ARGV[1] .. bucket)
+  local low, high, heads = string.char(tag % 256), math.floor(tag / 256), nil
+  local at = words and string.find(words, low, 1, true)
+  while at do
+    if (at - 1) % 4 == 0 and string.byte(words, at + 1) % 16 == high then
+      heads = heads or headers(words)
+      local upper = 0
+      for _, h in ipairs(heads) do if h < at then upper = generation(words, h) else break end end
+      local article = upper * GENERATION + math.floor(struct.unpack('<I4', words, at) / TAG_SPAN)
+      if seen[article] == nil then
+        seen[article] = record(article)
+        if seen[article] then found[#found + 1] = article; found[#found + 1] = seen[article] end
+      end
+      if seen[article] then hits[#hits + 1] = struct.pack('<BI4', n - 1, article) end
     end
-    at = string.find(entries, ARGV[i + 1], at + 1, true)
+    at = string.find(words, low, at + 1, true)
   end
 end
+found[1] = table.concat(hits)
 return found
-""".replace("PER_HASH", str(1 << RECORDS))
-
-# Each bucket SET to its old entries and the new ones, not APPENDed to: APPEND keeps room
-# for as much again (a string grows by doubling), SET allocates what the string holds.
+"""
+# KEYS: buckets; ARGV: each bucket's run and the generation of its first header, dropped
+# when the bucket's last block has that generation. Each bucket SET to its old words and the
+# new ones, not APPENDed to: APPEND keeps room for as much again (a string grows by
+# doubling), SET allocates what the string holds.
+_APPEND_RUNS = _HEADERS + """
+for n, key in ipairs(KEYS) do
+  local old, words = redis.call('GET', key), ARGV[2 * n - 1]
+  if old then
+    local heads = headers(old)
+    if generation(old, heads[#heads]) == tonumber(ARGV[2 * n]) then words = string.sub(words, 5) end
+    words = old .. words
+  end
+  redis.call('SET', key, words)
+end
+"""
 _APPEND = "for i, key in ipairs(KEYS) do redis.call('SET', key, (redis.call('GET', key) or '') .. ARGV[i]) end"
-
-
-def _band_slots(fingerprint: Fingerprint) -> list[tuple[int, int]]:
-    buckets, tags = (a[0] for a in band_places(fingerprint.signature))
-    return list(zip(buckets.tolist(), tags.tolist()))
-
-
-def _pack(key: str, url: str, fingerprint: Fingerprint, added: float) -> bytes:
-    raw = url.encode()
-    return (_HEAD.pack(slot_hash(key), slot_hash(fingerprint.exact), fingerprint.size, added, len(raw)) + raw
-            + stored_signature(fingerprint.signature).tobytes() + pack_marks(fingerprint.marks).encode())
-
-
-def _unpack(article: int, record: bytes) -> tuple[int, int, float, Stored]:
-    key, exact, size, added, length = _HEAD.unpack_from(record)
-    start = _HEAD.size + length
-    signature = np.frombuffer(record, dtype=STORED_DTYPE, count=_SIGNATURE, offset=start)
-    marks = record[start + signature.nbytes:].decode()
-    url = record[_HEAD.size: start].decode()
-    return key, exact, added, Stored(article, url, size, signature, unpack_marks(marks))
+for name, value in (("TAG_SPAN", 1 << TAG_BITS), ("GENERATION", 1 << LOW_BITS), ("CHUNK", 1 << CHUNK_BITS)):
+    _FIND, _APPEND_RUNS = (source.replace(name, str(value)) for source in (_FIND, _APPEND_RUNS))
+assert HEADER_TAG == 0xFFF  # the scripts find headers by their low byte 255 and nibble 15
 
 
 class RedisStore:
@@ -86,10 +115,12 @@ class RedisStore:
         self.prefix = prefix
         self.pending: dict[str, tuple[str, Fingerprint, float]] = {}  # url -> (key, fingerprint, time)
         self._find = self.server.register_script(_FIND)
+        self._append_runs = self.server.register_script(_APPEND_RUNS)
         self._append = self.server.register_script(_APPEND)
-        if next(iter(self.server.scan_iter(match=self._k("band", "*"), count=1000)), None) is not None:
-            logger.warning("Redis holds dedup keys of the former layout (%s): they are not read; "
-                           "delete them, see the README (Deduplication: store size)", self._k("band", "*"))
+        for former in ("band", "a", "b"):  # schema 1's band sets; schema 2's records and buckets
+            if next(iter(self.server.scan_iter(match=self._k(former, "*"), count=1000)), None) is not None:
+                logger.warning("Redis holds dedup keys of a former layout (%s): they are not read; "
+                               "delete them, see the README (Deduplication: store size)", self._k(former, "*"))
 
     @classmethod
     def from_crawler(cls, crawler) -> "RedisStore":
@@ -98,53 +129,48 @@ class RedisStore:
     def _k(self, *parts: object) -> str:
         return ":".join((self.prefix, *map(str, parts)))
 
-    def _lookup(self, places: list[tuple[int, int]]) -> list[tuple[int, int, tuple[int, int, float, Stored]]]:
-        """(slot index, article, record) for each entry with its slot's tag in its slot's bucket."""
-        found = self._find(keys=[self._k("b", bucket) for bucket, _ in places],
-                           args=[self._k("a", ""), *(tag.to_bytes(2, "little") for _, tag in places)])
-        return [(found[n], found[n + 1], _unpack(found[n + 1], found[n + 2])) for n in range(0, len(found), 3)]
+    def _lookup(self, keys: list[int], exact: int | None, fingerprint: Fingerprint | None,
+                newer_than: float | None = None) -> Lookup:
+        """The committed articles' answer (`places_of` these), in one script."""
+        places = np.array(places_of(keys, exact, fingerprint), dtype=[("bucket", "<u4"), ("tag", "<u2")])
+        hits, *found = self._find(args=[self._k("w", ""), self._k("r", ""), places.tobytes()])
+        hits = np.frombuffer(hits, dtype=[("place", "u1"), ("article", "<u4")])
+        return answer(keys, exact, fingerprint, newer_than, hits["place"].astype(np.int64), hits["article"].astype(np.int64),
+                      {found[n]: Record(found[n + 1]) for n in range(0, len(found), 2)})
 
     def url_seen(self, key: str, newer_than: float | None = None) -> str | None:
-        value = slot_hash(key)
-        return self._seen(key, value, newer_than, self._lookup([place(KEY_SLOT, value)]), 0)
+        return self._seen([key], newer_than) or self._lookup([slot_hash(key)], None, None, newer_than).url
 
     def find_exact(self, exact: str) -> str | None:
-        value = slot_hash(exact)
-        return self._exact(exact, value, self._lookup([place(EXACT_SLOT, value)]), 0)
+        return self._exact(exact) or self._lookup([], slot_hash(exact), None).exact
 
     def near_candidates(self, fingerprint: Fingerprint) -> list[Stored]:
-        return self._near(fingerprint, self._lookup(_band_slots(fingerprint)), 0)
+        return self._near(fingerprint) + self._lookup([], None, fingerprint).candidates
 
     def lookup(self, keys: Iterable[str], fingerprint: Fingerprint, newer_than: float | None = None) -> Lookup:
         """The three, in one round trip: the buckets of every key, the exact hash and the bands."""
         keys = list(keys)
-        values, exact = [slot_hash(k) for k in keys], slot_hash(fingerprint.exact)
-        hits = self._lookup([place(KEY_SLOT, v) for v in values] + [place(EXACT_SLOT, exact)] + _band_slots(fingerprint))
-        seen = (self._seen(k, v, newer_than, hits, i) for i, (k, v) in enumerate(zip(keys, values)))
-        return Lookup(next(filter(None, seen), None), self._exact(fingerprint.exact, exact, hits, len(keys)),
-                      self._near(fingerprint, hits, len(keys) + 1))
+        shared = self._lookup([slot_hash(k) for k in keys], slot_hash(fingerprint.exact), fingerprint, newer_than)
+        return Lookup(self._seen(keys, newer_than) or shared.url, self._exact(fingerprint.exact) or shared.exact,
+                      self._near(fingerprint) + shared.candidates)
 
-    # Answers from this process's pending articles, then from the hits of slot `index` on (`_lookup`).
-    def _seen(self, key: str, value: int, newer_than: float | None, hits: list, index: int) -> str | None:
-        for url, (pending_key, _, added) in self.pending.items():
-            if pending_key == key and added >= (newer_than or 0):
-                return url
-        return next((s.url for i, _, (k, _, added, s) in hits
-                     if i == index and k == value and added >= (newer_than or 0)), None)
+    # This process's pending articles, answered before the committed ones.
+    def _seen(self, keys: list[str], newer_than: float | None) -> str | None:
+        for key in keys:
+            for url, (pending_key, _, added) in self.pending.items():
+                if pending_key == key and added >= (newer_than or 0):
+                    return url
+        return None
 
-    def _exact(self, exact: str, value: int, hits: list, index: int) -> str | None:
-        for url, (_, fingerprint, _) in self.pending.items():
-            if fingerprint.exact == exact:
-                return url
-        return next((s.url for i, _, (_, e, _, s) in hits if i == index and e == value), None)
+    def _exact(self, exact: str) -> str | None:
+        return next((url for url, (_, fingerprint, _) in self.pending.items() if fingerprint.exact == exact), None)
 
-    def _near(self, fingerprint: Fingerprint, hits: list, first: int) -> list[Stored]:
-        keys = set(band_keys(fingerprint.signature)) if self.pending else set()
-        candidates = [Stored(0, url, fp.size, fp.signature, fp.marks) for url, (_, fp, _) in self.pending.items()
-                      if set(band_keys(fp.signature)) & keys]
-        bands = [(i - first, article, record) for i, article, record in hits if i >= first]
-        pairs = sorted((band, article) for band, article, _ in bands)
-        return candidates + in_order(pairs, fingerprint.signature, {a: record[3] for _, a, record in bands})
+    def _near(self, fingerprint: Fingerprint) -> list[Stored]:
+        if not self.pending:
+            return []
+        keys = set(band_keys(fingerprint.signature))
+        return [Stored(0, url, fp.size, fp.signature, fp.marks) for url, (_, fp, _) in self.pending.items()
+                if set(band_keys(fp.signature)) & keys]
 
     def add(self, key: str, url: str, fingerprint: Fingerprint) -> None:
         self.pending[url] = (key, fingerprint, time.time())
@@ -153,31 +179,45 @@ class RedisStore:
         chosen = list(self.pending) if urls is None else [u for u in urls if u in self.pending]
         if not chosen:
             return 0
-        last = self.server.incrby(self._k("ids"), len(chosen))
-        ids = np.arange(last - len(chosen) + 1, last + 1, dtype=np.uint32)
         entries = [(url, *self.pending[url]) for url in chosen]
         # A new dict, not pops: a dict keeps the table of its largest size, and each lookup
         # reads the pending ones (an emptied dict of 10^6 took 8 ms a lookup to go through).
         committed = set(chosen)
         self.pending = {url: entry for url, entry in self.pending.items() if url not in committed}
-        records: dict[str, dict[int, bytes]] = {}
-        for article, (url, key, fingerprint, added) in zip(ids.tolist(), entries):
-            records.setdefault(self._k("a", article >> RECORDS), {})[article & ((1 << RECORDS) - 1)] = \
-                _pack(key, url, fingerprint, added)
-        buckets, tags = slots([slot_hash(key) for _, key, _, _ in entries],
-                              [slot_hash(fingerprint.exact) for _, _, fingerprint, _ in entries],
-                              np.stack([fingerprint.signature for _, _, fingerprint, _ in entries]))
-        runs = grouped(ids, buckets, tags)
-        pipe = self.server.pipeline(transaction=True)
-        for hash_key, mapping in records.items():
-            pipe.hset(hash_key, mapping=mapping)
-        # The appends in scripts of 10,000: a batch touches a bucket once, but that is still
-        # ~34 buckets an article, and a command each cost the client more than the server.
-        for start in range(0, len(runs), 10000):
-            chunk = runs[start: start + 10000]
-            self._append(keys=[self._k("b", bucket) for bucket, _ in chunk], args=[run for _, run in chunk], client=pipe)
-        pipe.execute()
+        self._write(np.array([slot_hash(key) for _, key, _, _ in entries], dtype=np.uint64),
+                    np.array([slot_hash(fp.exact) for _, _, fp, _ in entries], dtype=np.uint64),
+                    [text(url, fp.marks) for url, _, fp, _ in entries], np.array([fp.size for _, _, fp, _ in entries]),
+                    np.array([int(added) for *_, added in entries]), np.stack([fp.signature for _, _, fp, _ in entries]))
         return len(chosen)
+
+    def add_committed(self, keys: np.ndarray, exacts: np.ndarray, texts: list[bytes], sizes: np.ndarray,
+                      signatures: np.ndarray) -> None:
+        """As SQLiteStore.add_committed: a bulk import, visible to every process at once."""
+        self._write(keys, exacts, texts, sizes, np.full(len(texts), int(time.time())), signatures)
+
+    def _write(self, keys: np.ndarray, exacts: np.ndarray, texts: list[bytes], sizes: np.ndarray, added: np.ndarray,
+               signatures: np.ndarray) -> None:
+        """n articles in one transaction: numbered, their records appended to their chunks,
+        their entries to their buckets."""
+        last = self.server.incrby(self._k("ids"), len(texts))
+        ids = np.arange(last - len(texts) + 1, last + 1, dtype=np.int64)
+        chunks: dict[str, list[bytes]] = {}
+        for article, data in zip(ids.tolist(), records(keys, exacts, sizes, added, signatures, texts)):
+            chunks.setdefault(self._k("r", article >> CHUNK_BITS), []).append(
+                bytes([article & ((1 << CHUNK_BITS) - 1)]) + len(data).to_bytes(2, "little") + data)
+        runs = grouped(ids, *slots(keys, exacts, signatures))
+        pipe = self.server.pipeline(transaction=True)
+        chunk_keys = list(chunks)
+        # Scripts of 10,000 keys: a batch touches a bucket once, but that is still ~34
+        # buckets an article, and a command each cost the client more than the server.
+        for start in range(0, len(chunk_keys), 10000):
+            part = chunk_keys[start: start + 10000]
+            self._append(keys=part, args=[b"".join(chunks[k]) for k in part], client=pipe)
+        for start in range(0, len(runs), 10000):
+            part = runs[start: start + 10000]
+            self._append_runs(keys=[self._k("w", bucket) for bucket, *_ in part],
+                              args=[value for _, words, _, first in part for value in (bytes(words), first)], client=pipe)
+        pipe.execute()
 
     def settle_pending(self, written_urls: set[str]) -> tuple[int, int]:
         """Forget this process's pending articles (a run's start has none: nothing pending

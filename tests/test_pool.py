@@ -14,6 +14,7 @@ import time
 import types
 import uuid
 from pathlib import Path
+from typing import Callable
 
 import pytest
 from scrapy.exceptions import UsageError
@@ -152,11 +153,16 @@ def _tagged(tag: dict[str, str]) -> list[int]:
     return found
 
 
+def _until(done: Callable[[], object]) -> None:
+    """Poll `done` until it holds, for at most BOUND seconds (a safety bound, not a timing)."""
+    deadline = time.monotonic() + BOUND
+    while not done() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 def _gone(tag: dict[str, str]) -> list[int]:
     """The tagged processes still alive once they had BOUND seconds to exit ([] is the goal)."""
-    deadline = time.monotonic() + BOUND
-    while _tagged(tag) and time.monotonic() < deadline:
-        time.sleep(0.1)
+    _until(lambda: not _tagged(tag))
     return _tagged(tag)
 
 
@@ -280,11 +286,13 @@ def _crawl(proxy, tmp_path, tag) -> subprocess.Popen:
                             env={**os.environ, **proxy.proxy_env(), **tag}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def _wait_for_workers(process: subprocess.Popen) -> list[int]:
-    deadline = time.monotonic() + BOUND
-    while not _workers(process.pid) and process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return _workers(process.pid)
+def _at_the_gate(gate: Gate, process: subprocess.Popen) -> list[int]:
+    """Once the crawl is held at the gate: its extraction workers (asserted to exist)."""
+    assert gate.reached.wait(BOUND), "the crawl never got to the gate"
+    _until(lambda: _workers(process.pid) or process.poll() is not None)
+    workers = _workers(process.pid)
+    assert workers, "the crawl started no worker process"
+    return workers
 
 
 def test_a_killed_worker_is_replaced_and_costs_no_page(gated, tmp_path):
@@ -292,13 +300,9 @@ def test_a_killed_worker_is_replaced_and_costs_no_page(gated, tmp_path):
     tag = _tag()
     process = _crawl(proxy, tmp_path, tag)
     try:
-        assert gate.reached.wait(BOUND), "the crawl never got to the gate"
-        workers = _wait_for_workers(process)
-        assert workers, "the crawl started no worker process"
+        workers = _at_the_gate(gate, process)
         os.kill(workers[0], signal.SIGKILL)  # idle, or extracting a page: either way no page may be lost
-        deadline = time.monotonic() + BOUND
-        while workers[0] in _workers(process.pid) and time.monotonic() < deadline:
-            time.sleep(0.05)
+        _until(lambda: workers[0] not in _workers(process.pid))
         gate.released.set()
         process.wait(timeout=BOUND)
     finally:
@@ -320,8 +324,7 @@ def test_a_sigkilled_crawl_leaves_no_worker_behind(gated, tmp_path):
     tag = _tag()
     process = _crawl(proxy, tmp_path, tag)
     try:
-        assert gate.reached.wait(BOUND), "the crawl never got to the gate"
-        assert _wait_for_workers(process), "the crawl started no worker process"
+        _at_the_gate(gate, process)
         process.kill()
         process.wait()
     finally:

@@ -74,19 +74,20 @@ class DedupPipeline:
     def process_item(self, item):
         adapter = ItemAdapter(item)
         url = adapter.get("url")
-        keys = {url_key(url), url_key(adapter.get("canonical_url") or url)}
+        key = url_key(adapter.get("canonical_url") or url)  # where the article is stored
+        keys = {url_key(url), key}
         fingerprint = Fingerprint.of(adapter.get("content") or "", adapter.get("title") or "")
         reason, earlier = self._match(keys, fingerprint)
         adopted = self.dedup.adopted_as(keys) if reason != "url" else None
         if adopted:
             # A dead worker's feed holds it, but its rows died with it: committed now, so
             # that the store holds the article once, as the feeds do.
-            self.store.add(url_key(adapter.get("canonical_url") or url), url, fingerprint)
+            self.store.add(key, url, fingerprint)
             self.store.commit_pending([url])
             self.stats.inc_value("dedup/dropped/recovered")
             raise DropItem(f"already in the feed of a worker that died: {adopted}")
         if reason is None:
-            self.store.add(url_key(adapter.get("canonical_url") or url), url, fingerprint)
+            self.store.add(key, url, fingerprint)
             self.stats.inc_value("dedup/new")
             return item
         logger.info("Duplicate (%s) of %s: %s", reason, earlier, url)

@@ -1,6 +1,6 @@
 """Extraction in worker processes (EXTRACT_WORKERS) against extraction in the reactor thread.
 
-    python -m benchmarks.pool [--heavy 1000] [--light 3000]
+    python -m benchmarks.pool [--heavy 2500] [--light 3000]
 
 Two made-up people.cn sites, their articles spread over HOSTS channel hosts (so no
 per-domain limit caps the crawl), served by nginx from another process
@@ -74,7 +74,7 @@ RUNS = (("no-op spider", ["runspider", str(ROOT / "benchmarks" / "noop_spider.py
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--heavy", type=int, default=1000, help="articles on the heavy site")
+    parser.add_argument("--heavy", type=int, default=2500, help="articles on the heavy site")
     parser.add_argument("--light", type=int, default=3000, help="articles on the light site")
     options = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="bench-pool-"))

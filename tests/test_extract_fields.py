@@ -148,3 +148,20 @@ def test_a_profiles_own_label_words(tmp_path):
         "cityz", "某某区融媒体中心", "林小川", "苏禾")
     # Without the profile the words mean nothing.
     assert extract(body, URL).editor is None
+
+
+# Long enough that the lines after it are past the header's reach (60 text nodes).
+LONG = [f"第{n}段。{PROSE[n % 3]}" for n in range(70)]
+
+
+def test_a_credit_line_after_the_article_gives_the_author_it_names_with_the_source():
+    credit = "<div class='foot'><span>本文来源：某某晚报 作者：林小川 苏禾</span></div>"
+    article = extract(page("2024-05-10 08:31", LONG, after=credit), URL)
+    assert (article.source, article.author) == ("某某晚报", "林小川、苏禾")
+
+
+def test_a_lone_author_line_after_the_article_is_not_the_articles_author():
+    # Another story's card or a comment: nothing says it credits this article.
+    other = "<ul class='more'><li><a href='/b.html'>公园改造完成</a></li><li>作者：林小川</li></ul>"
+    article = extract(page("2024-05-10 08:31", LONG, after=other), URL)
+    assert article.author is None

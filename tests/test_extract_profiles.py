@@ -202,6 +202,11 @@ def test_canonical_url(head, expected):
          "OG标题在这里啊"),
     case("article-title-meta", '<meta name="ArticleTitle" content="文章标题在这里"><title>别的标题很长_网</title>',
          "文章标题在这里"),
+    case("article-title-meta-with-markup",
+         '<meta name="ArticleTitle" content="新区建设提速<div>——写在项目开工之际</div>"><title>别的标题很长_网</title>',
+         "新区建设提速——写在项目开工之际"),
+    case("subtitle-dash-kept", "<title>新区建设提速——写在项目开工之际_某某市人民政府</title>", "新区建设提速——写在项目开工之际"),
+    case("lone-em-dash-site", "<title>新区建设提速—某某网</title>", "新区建设提速"),
     case("no-title", "", None),
 ])
 def test_title_from_head(head, expected):
@@ -222,3 +227,13 @@ def test_title_from_head(head, expected):
 def test_looks_like_error_page(title, body, expected):
     page = load(f"<html><head><title>{title}</title></head><body><p>{body}</p></body></html>")
     assert page.looks_like_error_page() is expected
+
+
+@pytest.mark.parametrize("content,expected", [
+    case("markup-taken-out", "新区建设提速<div>——写在项目开工之际</div>", "新区建设提速——写在项目开工之际"),
+    case("angle-quotes-are-text", "转载自<<某某日报>>", "转载自<<某某日报>>"),
+    case("comparison-is-text", "增速 a < b 且 c > d", "增速 a < b 且 c > d"),
+])
+def test_meta_content_without_markup(content, expected):
+    page = load(f'<html><head><meta name="description" content="{content}"></head><body>x</body></html>')
+    assert page.meta("description") == expected

@@ -67,6 +67,16 @@ def squeeze(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
+# A tag: '<' then a letter or '/'. '<<人民日报>>' and 'a < b' are text, not markup.
+_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
+
+
+def untagged(value: str) -> str:
+    """An attribute value with the markup some CMSs leave in it taken out, squeezed:
+    <meta name="ArticleTitle" content="A<div>B</div>"> is the title "AB"."""
+    return squeeze(_TAG.sub("", value))
+
+
 _NON_WORD = re.compile(r"[\W_]+")
 
 

@@ -24,8 +24,7 @@ def first_text(page: Page, selectors: tuple[str, ...]) -> tuple[str | None, etre
     for selector in selectors:
         for match in page.select(selector):
             if isinstance(match, str):
-                # Attribute values sometimes carry markup: ArticleTitle="A<div>B</div>".
-                text = dom.squeeze(re.sub(r"<[^>]+>", "", match))
+                text = dom.untagged(match)
                 element = None
             else:
                 text, element = dom.text_of(match), match
@@ -196,13 +195,21 @@ def remaining(
     page: Page, title: str | None, source: str | None, author: str | None, editor: str | None
 ) -> tuple[str | None, str | None, str | None]:
     """The last resorts, for what neither the header nor the article's lines gave: a labelled
-    来源 / 编辑 line anywhere after the headline (a footer box), then the page's metadata."""
-    if not (source and editor):
+    来源 / 编辑 line anywhere after the headline (a footer box), the author of a credit line
+    there that also names the source ('本文来源：某报 作者：林小川'), then the page's metadata."""
+    if not (source and author and editor):
         lines = _lines_after(page, title)
         source = source or _first_value(lines, bylines.source_label)
         editor = editor or _first_value(lines, bylines.editor_from)
+        author = author or _first_value(lines, _credited_author)
     source = source or bylines.source_from(page.meta("ContentSource", "source") or "")
     return source, author or _meta_author(page, source), editor
+
+
+def _credited_author(line: str) -> str | None:
+    """The 作者 of a line that names the source too: the article's credit line. A 作者 line
+    alone, anywhere after the headline, may be another story's or a comment's."""
+    return bylines.author_from(line) if bylines.source_label(line) else None
 
 
 _SOURCE_CLASS = ("source", "laiyuan", "medianame", "sourcename")

@@ -25,7 +25,9 @@ class NotArticle(Exception):
         return type(self), (self.reason, self.detail)
 
 
-_TITLE_SPLIT = re.compile(r"\s*(?:--|_|\||｜|–|—|-{1}(?=[^\d]))\s*")
+# The separators between a headline and the site's name. A lone em dash is one; a doubled
+# one (——, the 破折号) is Chinese punctuation inside a headline, before its subtitle.
+_TITLE_SPLIT = re.compile(r"\s*(?:--|_|\||｜|–|(?<!—)—(?!—)|-{1}(?=[^\d]))\s*")
 _ERROR_TITLE = re.compile(
     r"(?:^|[\s_\-|:：])(?:404|403|500)(?:$|[\s_\-|!！:：]|\s*(?:错误|not|error|页面))|页面不存在|页面未找到"
     r"|找不到(?:该|此|您要访问的)?页面|not\s+found|您访问的页面|错误页|出错了|页面已删除", re.I)
@@ -143,7 +145,7 @@ class Page:
         for element in self.root.iter("meta"):
             key = (element.get("name") or element.get("property") or element.get("itemprop") or "").lower()
             if key not in found and (element.get("content") or "").strip():
-                found[key] = dom.squeeze(element.get("content"))
+                found[key] = dom.untagged(element.get("content"))
         return found
 
     def canonical_url(self) -> str:

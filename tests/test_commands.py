@@ -45,3 +45,13 @@ def test_offline_crawls_every_fixture_article_once(tmp_path):
     urls = [item["url"] for item in _lines(out)]
     assert sorted(urls) == sorted(originals)
     assert set(copies.values()) <= set(urls)
+
+
+def test_each_project_command_describes_itself_in_its_help():
+    """`scrapy <command> -h` gives the command's own description, not one it inherits
+    (explain is built on Scrapy's fetch, whose text says it prints the page)."""
+    for command in ("explain", "extract", "evaluate", "offline"):
+        result = run_scrapy([command, "-h"])
+        assert result.returncode == 0, result.stderr
+        assert "print its content to stdout" not in result.stdout, command
+        assert result.stdout.count("\n") > 5, command

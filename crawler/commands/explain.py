@@ -29,6 +29,11 @@ class Command(FetchCommand):
     def short_desc(self) -> str:
         return "Write an HTML report of what extraction kept and dropped on a page, and why"
 
+    def long_desc(self) -> str:  # not fetch's, which it would inherit
+        return ("Extract a saved page, or a URL fetched through Scrapy's downloader (the project's proxies, "
+                "headers and middlewares apply), and write an HTML report: the article, which profile or "
+                "path extracted it, and each block kept or dropped with the rule that decided.")
+
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         ScrapyCommand.add_options(self, parser)  # not fetch's --headers / --no-redirect
         parser.add_argument("-o", "--output", default="explain.html", help="report file (default: explain.html)")

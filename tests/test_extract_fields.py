@@ -165,3 +165,14 @@ def test_a_lone_author_line_after_the_article_is_not_the_articles_author():
     other = "<ul class='more'><li><a href='/b.html'>公园改造完成</a></li><li>作者：林小川</li></ul>"
     article = extract(page("2024-05-10 08:31", LONG, after=other), URL)
     assert article.author is None
+
+
+@pytest.mark.parametrize("info,expected", [
+    # The info line names the outlet and where it reported from: it says more.
+    ("2024-05-10 08:31 来源: <a href='/'>某某晚报</a>(北京)", "某某晚报(北京)"),
+    # The info line names the account that reposted it: the article's line names the outlet.
+    ("2024-05-10 08:31 来源: <a href='/'>林小川的号</a>", "某某晚报"),
+])
+def test_the_articles_own_source_line_against_the_info_lines(info, expected):
+    article = extract(page(info, [*PROSE, "本文来源：某某晚报"]), URL)
+    assert article.source == expected

@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import html as htmlmod
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
@@ -446,8 +447,16 @@ def _clean_into(draft: Draft, container: etree._Element, base_url: str, starts: 
     draft.author = draft.author or cleaned.captured.get("author") or bylines.body_author(
         [b.text for b in draft.blocks if b.kind == "p"])
     # A 来源 line inside the article names the original outlet; the info line may only
-    # name the account that reposted it (网易号).
-    draft.source = cleaned.captured.get("source") or draft.source
+    # name the account that reposted it (网易号). Unless the info line names that outlet
+    # too, with where it reported from: '某报(广州)' says more than the article's '某报'.
+    captured = cleaned.captured.get("source")
+    if captured and not _with_place(draft.source, captured):
+        draft.source = captured
+
+
+def _with_place(source: str | None, outlet: str) -> bool:
+    """Whether `source` is `outlet` and a place in brackets: '某报(广州)', '某报（北京）'."""
+    return bool(source) and re.fullmatch(rf"{re.escape(outlet)}\s*[(（][^()（）]{{1,8}}[)）]", source) is not None
 
 
 def _from_first_prose(blocks: list, starts: str, draft: Draft) -> list:

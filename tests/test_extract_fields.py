@@ -176,3 +176,10 @@ def test_a_lone_author_line_after_the_article_is_not_the_articles_author():
 def test_the_articles_own_source_line_against_the_info_lines(info, expected):
     article = extract(page(info, [*PROSE, "本文来源：某某晚报"]), URL)
     assert article.source == expected
+
+
+def test_words_of_different_elements_in_an_info_line_stay_apart():
+    # The platform's IP-location after an icon: '某某网' and '北京' are two words, not one source.
+    info = "2024-05-10 08:31\u3000来源: <a href='/m/1'>某某网</a>\n   <img src='/ip.svg'>北京"
+    article = extract(page(info), URL)
+    assert article.source == "某某网"

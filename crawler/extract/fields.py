@@ -44,7 +44,10 @@ def info_texts(page: Page, profile: SiteProfile | None, title_element: etree._El
     return [t for t in texts if t]
 
 
-_FOLLOWING_TEXT = etree.XPath("following::text()[normalize-space()][position() <= 60]")
+# The text nodes after the headline, blank ones too (they separate words of different
+# elements: '<a>某报</a>\n<img>北京' is '某报 北京'), enough for 60 that are not blank.
+_FOLLOWING_TEXT = etree.XPath("following::text()[position() <= 240]")
+_NEAR_TITLE_NODES = 60
 
 
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
@@ -72,8 +75,15 @@ def _near_title(title_element: etree._Element, hiding: frozenset[etree._Element]
     lines: list[str] = []
     current: list[str] = []
     block = None
-    size = 0
+    size = nodes = 0
+    blank = False
     for text in _FOLLOWING_TEXT(title_element):
+        if not text.strip():
+            blank = True
+            continue
+        nodes += 1
+        if nodes > _NEAR_TITLE_NODES:
+            break
         holder = text.getparent()
         if hidden(holder, hiding):
             continue
@@ -84,6 +94,9 @@ def _near_title(title_element: etree._Element, hiding: frozenset[etree._Element]
         if holder is not block and current:
             lines.append(dom.squeeze("".join(current)))
             current = []
+        elif blank:
+            current.append(" ")
+        blank = False
         block = holder
         current.append(str(text))
         size += len(text.strip())

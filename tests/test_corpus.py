@@ -73,8 +73,8 @@ def test_fields_beat_every_peer_that_reports_them(measure):
 
 
 # What a site never seen gets, field by field over the corpus: the rates measured when set
-# (title 1.000, source 0.978, author 0.966, editor 0.970), a floor a rule change may not lower.
-FALLBACK_FIELD_FLOORS = {"title": 1.0, "date": 1.0, "source": 0.977, "author": 0.965, "editor": 0.969}
+# (title 1.000, source 1.000, author 0.966, editor 0.970), a floor a rule change may not lower.
+FALLBACK_FIELD_FLOORS = {"title": 1.0, "date": 1.0, "source": 1.0, "author": 0.965, "editor": 0.969}
 
 
 @pytest.mark.parametrize("measure", FIELDS)

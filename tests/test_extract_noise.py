@@ -74,6 +74,9 @@ NOISE_LINES = [
     case("widget-bar", "举报 收藏 点赞 12 在看 3", "widget-bar"),
     case("read-on-app", "打开APP阅读全文", "read-on"),
     case("read-on-back", "返回首页，查看更多", "read-on"),
+    case("page-bar-glued", "1234下一页", "page-bar"),
+    case("page-bar-full", "首页 上一页 [1] [2] 3 下一页 尾页", "page-bar"),
+    case("page-bar-count", "共3页 第1页 1/3 跳转", "page-bar"),
 ]
 
 
@@ -117,6 +120,9 @@ def test_every_rule_has_a_noise_case():
     case("numbered-subheading", "01"),
     case("read-in-sentence", "阅读全文后，他陷入了沉思。"),
     case("copyright-holder", "该作品版权所有人为张三。"),
+    case("next-page-sentence", "点击下一页，可以看到更多的图片。"),
+    case("home-page-sentence", "首页上的12张照片都是他拍的。"),
+    case("page-count-sentence", "这本书共300页，分为5章。"),
 ])
 def test_rule_does_not_fire_on_article_text(paragraph):
     assert matching_rule(paragraph) is None

@@ -151,6 +151,12 @@ LINE_RULES: tuple[LineRule, ...] = (
           r"^[\s【\[]*(?:展开全文|阅读全文|查看全文|点击查看全文|继续阅读|查看更多|加载更多|点击加载更多|"
           r"打开.{0,8}(?:APP|客户端).{0,6}(?:阅读|查看|看)(?:更多|全文)?.{0,6}|返回\S{1,8}[，,]\s*查看更多)[\s】\]>»。]*$",
           max_len=30),
+    # The page bar of an article split over pages (上一页 1 2 3 下一页, 1234下一页, 共3页),
+    # printed inside the body: a page word, and nothing but page words and numbers.
+    _rule("page-bar",
+          r"^(?=.*(?:上一页|下一页|上页|下页|前一页|后一页|首页|尾页|末页|共\s*\d+\s*页))"
+          r"(?:\s*(?:上一页|下一页|上页|下页|前一页|后一页|首页|尾页|末页|第\s*\d+\s*页|共\s*\d+\s*页|\d{1,3}|"
+          r"\d+\s*/\s*\d+|跳转|转到|GO|[\[\]【】<>«»…|｜/·])\s*)+$", max_len=60),
     # A bare numeric timestamp on a line of its own is the template's date, never a
     # sentence (a document's closing 2024年5月10日 signature is written out and stays).
     _rule("timestamp", r"^\s*(?:19|20)\d{2}[-/.]\d{1,2}[-/.]\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?\s*$", max_len=20),

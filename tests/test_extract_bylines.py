@@ -64,6 +64,10 @@ def test_source_from_unlabelled_text(text, expected):
     case("correspondent", "通讯员 李四", "李四"),
     case("credit-words-dropped", "本报记者 林小川 苏禾 文/图", "林小川、苏禾"),
     case("enumeration-comma", "记者 张三、李四", "张三、李四"),
+    # A foreign author's name is one person however many words it has.
+    case("latin-name", "作者：Martin Wolf", "Martin Wolf"),
+    case("latin-names-listed", "作者：Anna Lee, John O'Brien", "Anna Lee、John O'Brien"),
+    case("cjk-then-latin", "记者 林小川 Anna Lee", "林小川、Anna Lee"),
 ])
 def test_author_from(text, expected):
     assert author_from(text) == expected

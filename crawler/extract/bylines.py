@@ -57,6 +57,10 @@ STRONG_EDITOR_LABEL = re.compile(rf"(?:{_alternation(STRONG_EDITOR_WORDS)}){_SEP
 # A name: Chinese of up to five characters, or a transliteration with ·, or Latin words.
 _NAME = rf"(?:[{_CJK}]{{1,5}}(?:[·・][{_CJK}]{{1,8}})*|[A-Za-z][A-Za-z.\-]*)"
 _NAMES = rf"{_NAME}(?:[\s、，,&＆]+{_NAME}){{0,7}}"
+# A Latin name is words joined by spaces ('Martin Wolf'): one person, where a space between
+# CJK names ('林小川 苏禾') separates two.
+_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z.'\-]*")
+_LATIN_NAME = re.compile(r"[A-Za-z][A-Za-z.'\-]*(?: [A-Za-z][A-Za-z.'\-]*){1,3}")
 _ROLE = r"(?:特约|见习|实习|首席|融媒体)?(?:记者|通讯员|实习生|专栏作者|作者|执笔|撰文|撰稿|采写|新闻发言人)"
 # The outlet before a role: 本报 / 新京报 / 《周刊》 / 某某日报·客户端 / 某某网某某频道.
 _OUTLET = rf"[{_CJK}·《》]{{0,16}}\s*"
@@ -236,11 +240,17 @@ def _names(value: str | None) -> str | None:
         if not stripped and chunk.endswith("评论员"):
             tokens.append(chunk)  # （某某日报评论员）: the commentator is the author
             continue
+        latin = False  # the last token of this chunk was a Latin word
         for token in stripped.split():
             token = _CODE_SUFFIX.sub("", token)
             token = _without_affiliation(token)
             if token and token not in _NOT_NAMES and not _ROLE_TOKEN.match(token):
-                tokens.append(token)
+                word = _LATIN_WORD.fullmatch(token) is not None
+                if word and latin:
+                    tokens[-1] += " " + token
+                else:
+                    tokens.append(token)
+                latin = word
     names: list[str] = []
     for token in tokens:
         # Two-character names are padded with spaces to line up with three: '苏  禾'.
@@ -249,8 +259,8 @@ def _names(value: str | None) -> str | None:
         else:
             names.append(token)
     people = [n for n in names if not _CODE.match(n)] or names
-    if not people or not all(_CODE.match(n) or re.fullmatch(_NAME, n) and len(n) > 1 or n.endswith("评论员")
-                             for n in people):
+    if not people or not all(_CODE.match(n) or (re.fullmatch(_NAME, n) or _LATIN_NAME.fullmatch(n)) and len(n) > 1
+                             or n.endswith("评论员") for n in people):
         return None
     return "、".join(people)
 

@@ -12,6 +12,7 @@ from scrapy.utils.test import get_crawler
 from benchmarks.dedup import TEMPLATED_REPOSTS
 from benchmarks.templated import TEMPLATES, documents
 from crawler.dedup import pipeline as pipeline_module
+from crawler.dedup.fingerprint import precompute
 from crawler.dedup.middleware import SeenUrlMiddleware
 from crawler.dedup.pipeline import DedupPipeline
 from crawler.dedup.runtime import DedupStoreExtension, url_emitted
@@ -146,3 +147,24 @@ def test_a_ttl_of_zero_or_below_means_forever_for_the_pipeline_the_middleware_an
 
 def test_a_positive_ttl_counts_back_from_now():
     assert seen_since(1) == pytest.approx(time.time() - 86400, abs=60)
+
+
+def test_a_fingerprint_taken_where_the_article_was_extracted_is_used_only_while_its_texts_stand(tmp_path, monkeypatch):
+    """The pool's workers fingerprint each article (precompute); the pipeline takes that one
+    unless the content or title changed since (a multi-page article's pages are joined after
+    extraction), when it fingerprints the item as it is."""
+    pipeline, _ = _pipeline(tmp_path)
+    first, edited = _article("http://a.cn/1.html", ARTICLE), _article("http://b.cn/2.html", ARTICLE)
+    for article in (first, edited):
+        precompute(article)
+    edited.content = OTHER  # joined with another page after extraction
+    computed = []
+    real_of = pipeline_module.Fingerprint.of.__func__
+
+    def counting_of(cls, text, title=""):
+        computed.append(text)
+        return real_of(cls, text, title)
+    monkeypatch.setattr(pipeline_module.Fingerprint, "of", classmethod(counting_of))
+    pipeline.process_item(first)
+    pipeline.process_item(edited)  # OTHER is not ARTICLE: new, as its own fingerprint says
+    assert computed == [OTHER]

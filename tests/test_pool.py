@@ -17,11 +17,15 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
+from itemadapter import ItemAdapter
 from scrapy.exceptions import UsageError
+from scrapy.utils.test import get_crawler
 
 from crawler.extract import ExtractOptions, NotArticle, extract
 from crawler.extract import pool as pool_module
+from crawler.dedup.fingerprint import Fingerprint, fingerprint_of
 from crawler.extract.pool import ExtractionFailed, ExtractionPool, worker_count
+from crawler.extract.worker import extract_and_fingerprint_in_worker, extract_in_worker
 from testbench.fixtureproxy import FixtureProxy
 from testbench.synthetic import SyntheticSite
 from tests import pool_tasks
@@ -117,6 +121,27 @@ def test_rejections_cross_the_process_boundary_whole():
     [outcome] = _extract_all(pool, [(b"<html><head><title>404 Not Found</title></head><body></body></html>",
                                      "http://politics.people.com.cn/n1/2024/0101/c1-1.html", "text/html")])
     assert isinstance(outcome, NotArticle) and outcome.reason == "error_page"
+
+
+def test_workers_fingerprint_each_article_as_the_dedup_pipeline_would():
+    pages = _articles()[:4]
+    pool = ExtractionPool(2, ExtractOptions(), [], Crawler(), task=extract_and_fingerprint_in_worker)
+    for article in _extract_all(pool, pages):
+        content, title, taken = getattr(article, "_dedup_fingerprint")
+        assert (content, title) == (article.content, article.title)
+        expected = Fingerprint.of(article.content, article.title)
+        assert (taken.exact, taken.size, taken.marks) == (expected.exact, expected.size, expected.marks)
+        assert (taken.signature == expected.signature).all()
+        assert fingerprint_of(article, article.content, article.title) == (taken, True)
+        assert "_dedup_fingerprint" not in ItemAdapter(article).asdict()  # no feed sees it
+
+
+def test_the_workers_fingerprint_only_when_the_crawl_deduplicates():
+    def task(pipelines):
+        crawler = get_crawler(settings_dict={"ITEM_PIPELINES": pipelines, "EXTRACT_WORKERS": 0})
+        return ExtractionPool.from_crawler(crawler, ExtractOptions()).serve_args[2]
+    assert task({"crawler.dedup.pipeline.DedupPipeline": 300}) is extract_and_fingerprint_in_worker
+    assert task({"crawler.dedup.pipeline.DedupPipeline": None}) is extract_in_worker
 
 
 def test_a_worker_that_cannot_load_the_profiles_counts_each_page(tmp_path):
@@ -225,6 +250,9 @@ def test_a_crawl_with_the_pool_emits_the_same_items_and_counts_as_without(spider
     (off_items, off_counts, off_stats), (on_items, on_counts, on_stats) = runs["0"], runs["2"]
     assert "extract/pool/started" not in off_stats and on_stats["extract/pool/started"] == 2
     assert "extract/pool/died" not in on_stats
+    # The workers fingerprinted the articles for the dedup pipeline; a joined chain's is its own.
+    assert 0 < on_stats["extract/pool/fingerprinted"] < on_stats["item_scraped_count"]
+    assert "extract/pool/fingerprinted" not in off_stats
     assert any(k.startswith("extract/rejected/") for k in off_counts) and any(k.startswith("drift/") for k in off_counts)
     assert off_counts["pages/merged"] >= 1 and max(item["pages"] for item in off_items) > 1  # a chain ran
     assert len(off_items) >= (20 if spider == "generic" else 3)

@@ -244,3 +244,25 @@ class Fingerprint:
             return 0.0
         overlap = j / (1 + j) * (self.size + other_size)
         return min(1.0, overlap / small)
+
+
+# Where extraction ran off the reactor thread (a pool worker, crawler/extract/worker.py), the
+# article comes back fingerprinted: the attribute beside its fields (not one of them, so no
+# feed sees it) holds the content and title it was taken of, and the fingerprint.
+_PRECOMPUTED = "_dedup_fingerprint"
+
+
+def precompute(article) -> None:
+    """Fingerprint an article where it was extracted."""
+    setattr(article, _PRECOMPUTED, (article.content, article.title,
+                                    Fingerprint.of(article.content or "", article.title or "")))
+
+
+def fingerprint_of(item, content: str | None, title: str | None) -> tuple[Fingerprint, bool]:
+    """The item's fingerprint, and whether it was precomputed: the precomputed one while its
+    content and title are still the texts it was taken of (a multi-page article's are joined
+    after extraction), else computed now."""
+    taken = getattr(item, _PRECOMPUTED, None)
+    if taken is not None and taken[0] == content and taken[1] == title:
+        return taken[2], True
+    return Fingerprint.of(content or "", title or ""), False

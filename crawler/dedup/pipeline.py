@@ -10,7 +10,7 @@ from scrapy import signals
 from scrapy.exceptions import DropItem, NotConfigured
 
 from ..feeds import FeedLedger, urls_in_every_feed
-from .fingerprint import Fingerprint, distinct_documents
+from .fingerprint import Fingerprint, distinct_documents, fingerprint_of
 from .runtime import DedupStoreExtension, dedup_for
 from .store import Stored
 from .urls import url_key
@@ -76,7 +76,9 @@ class DedupPipeline:
         url = adapter.get("url")
         key = url_key(adapter.get("canonical_url") or url)  # where the article is stored
         keys = {url_key(url), key}
-        fingerprint = Fingerprint.of(adapter.get("content") or "", adapter.get("title") or "")
+        fingerprint, precomputed = fingerprint_of(item, adapter.get("content"), adapter.get("title"))
+        if precomputed:
+            self.stats.inc_value("extract/pool/fingerprinted")  # by the worker that extracted it
         reason, earlier = self._match(keys, fingerprint)
         adopted = self.dedup.adopted_as(keys) if reason != "url" else None
         if adopted:

@@ -45,10 +45,14 @@ from scrapy import signals
 from scrapy.exceptions import UsageError
 from scrapy.http import TextResponse
 from scrapy.utils.asyncio import is_asyncio_available
+from scrapy.utils.conf import build_component_list
+from scrapy.utils.misc import load_object
 
+from ..dedup.pipeline import DedupPipeline
 from ..items import Article
 from .engine import ExtractOptions
-from .worker import PROTOCOL, ExtractionFailed, Outcome, Task, attempt, extract_in_worker, serve
+from .worker import (PROTOCOL, ExtractionFailed, Outcome, Task, attempt, extract_and_fingerprint_in_worker,
+                     extract_in_worker, serve)
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +80,13 @@ class _Worker:
     job: _Job | None = None  # the page it is extracting
 
 
+def _deduplicates(settings) -> bool:
+    """Whether one of the crawl's item pipelines is the dedup pipeline (or built on it): then
+    the workers fingerprint each article too."""
+    return any(isinstance(component, type) and issubclass(component, DedupPipeline)
+               for component in map(load_object, build_component_list(settings.getwithbase("ITEM_PIPELINES"))))
+
+
 class ExtractionPool:
     """extract() for the spiders: in `workers` processes, or in the calling thread when 0.
 
@@ -99,7 +110,8 @@ class ExtractionPool:
     def from_crawler(cls, crawler, options: ExtractOptions) -> "ExtractionPool":
         settings = crawler.settings
         workers = worker_count(settings.get("EXTRACT_WORKERS", "auto"), settings.getint("CONCURRENT_REQUESTS"))
-        pool = cls(workers, options, settings.getlist("EXTRACT_PROFILE_DIRS"), crawler)
+        task = extract_and_fingerprint_in_worker if _deduplicates(settings) else extract_in_worker
+        pool = cls(workers, options, settings.getlist("EXTRACT_PROFILE_DIRS"), crawler, task)
         crawler.signals.connect(pool.open, signal=signals.spider_opened)
         for signal_ in (signals.spider_closed, signals.engine_stopped):
             crawler.signals.connect(pool.close, signal=signal_)

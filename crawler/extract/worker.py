@@ -12,6 +12,7 @@ import traceback
 from multiprocessing.connection import Connection
 from typing import Callable, Union
 
+from ..dedup.fingerprint import precompute
 from ..items import Article
 from .engine import ExtractOptions, extract
 from .page import NotArticle
@@ -95,3 +96,13 @@ def extract_in_worker(body: bytes, url: str, content_type: str | None) -> Outcom
     if isinstance(_worker_options, ExtractionFailed):
         return _worker_options
     return attempt(body, url, content_type, _worker_options)
+
+
+def extract_and_fingerprint_in_worker(body: bytes, url: str, content_type: str | None) -> Outcome:
+    """extract_in_worker, and the article's dedup fingerprint (crawler/dedup/fingerprint.py:
+    precompute) when the crawl deduplicates: 2 ms of a light page's CPU the reactor thread
+    no longer spends."""
+    outcome = extract_in_worker(body, url, content_type)
+    if isinstance(outcome, Article):
+        precompute(outcome)
+    return outcome

@@ -45,8 +45,9 @@ def info_texts(page: Page, profile: SiteProfile | None, title_element: etree._El
 
 
 # The text nodes after the headline, blank ones too (they separate words of different
-# elements: '<a>某报</a>\n<img>北京' is '某报 北京'), enough for 60 that are not blank.
-_FOLLOWING_TEXT = etree.XPath("following::text()[position() <= 240]")
+# elements: '<a>某报</a>\n<img>北京' is '某报 北京'): 360 hold the 60 that are not blank
+# even in pretty-printed markup with five blank nodes between words.
+_FOLLOWING_TEXT = etree.XPath("following::text()[position() <= 360]")
 _NEAR_TITLE_NODES = 60
 
 

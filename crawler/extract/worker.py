@@ -12,7 +12,6 @@ import traceback
 from multiprocessing.connection import Connection
 from typing import Callable, Union
 
-from ..dedup.fingerprint import precompute
 from ..items import Article
 from .engine import ExtractOptions, extract
 from .page import NotArticle
@@ -102,6 +101,10 @@ def extract_and_fingerprint_in_worker(body: bytes, url: str, content_type: str |
     """extract_in_worker, and the article's dedup fingerprint (crawler/dedup/fingerprint.py:
     precompute) when the crawl deduplicates: 2 ms of a light page's CPU the reactor thread
     no longer spends."""
+    # Imported here, not with the module: fingerprinting needs numpy, which the workers of a
+    # crawl without dedup never load (a sixth of a worker's start-up).
+    from ..dedup.fingerprint import precompute
+
     outcome = extract_in_worker(body, url, content_type)
     if isinstance(outcome, Article):
         precompute(outcome)

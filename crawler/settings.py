@@ -76,10 +76,10 @@ EXTRACT_PROFILE_DIRS: list[str] = []
 # core: N worker processes extract instead (crawler/extract/pool.py), 0 keeps it in the
 # reactor thread. "auto": one worker per core this process may use (its affinity mask), at
 # most CONCURRENT_REQUESTS, and 0 on a single core, where workers only add pickling. On 2
-# cores of a loaded machine the pool gave 1.16-1.34x pages/s on extraction-bound sites (the
-# crawl had 1.3-1.5 cores; its CPU per page allows 1.7-1.8x with two free ones) and
-# 0.99-1.45x on light ones (README, Speed); on a machine whose cores other work takes, 0 is
-# faster. Pages wait for a worker in the scraper, so CONCURRENT_REQUESTS and
+# free cores the pool gave 1.70-2.01x pages/s on an extraction-bound site of 2,729 pages and
+# 1.11-1.26x on a light one (README, Speed); on a loaded machine, where the crawl had 1.3-1.5
+# cores, 1.16-1.34x and 0.99-1.45x; on a machine whose cores other work takes, 0 is faster.
+# Pages wait for a worker in the scraper, so CONCURRENT_REQUESTS and
 # SCRAPER_SLOT_MAX_ACTIVE_SIZE bound their memory as before; each worker is a Python process.
 EXTRACT_WORKERS = "auto"
 

@@ -16,7 +16,7 @@ from lxml import etree
 
 from . import bylines
 from .chinese import to_simplified
-from .dom import Block, select, text_of
+from .dom import Block, compact, select, text_of
 from .trace import Note, element_note
 
 # Class / id words that mark widgets and blocks around articles, matched as whole
@@ -207,20 +207,16 @@ def clean_blocks(blocks: list[Block], fired: Counter | None = None, title: str |
     return result
 
 
-def _compact(text: str) -> str:
-    return re.sub(r"[\W_]+", "", text)
-
-
 def _drop_split_title(blocks: list[Block], title: str | None, fired: Counter,
                       notes: list[Note] | None) -> list[Block]:
     """Remove the headline printed again inside the body, broken over several lines."""
-    target = _compact(title or "")
+    target = compact(title or "")
     if len(target) < 8:
         return blocks
     for start in range(min(len(blocks), 12)):
         joined = ""
         for end in range(start, min(len(blocks), start + 6)):
-            joined += _compact(blocks[end].text)
+            joined += compact(blocks[end].text)
             if not target.startswith(joined):
                 break
             if joined == target and end > start:

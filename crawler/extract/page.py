@@ -50,10 +50,6 @@ def _headline_element(element, title_named: frozenset[str]) -> bool:
     return element.tag in ("h1", "h2", "h3") or element.get("class") in title_named or element.get("id") in title_named
 
 
-def _compact(text: str) -> str:
-    return re.sub(r"[\W_]+", "", text or "")
-
-
 # Plain strings: only joined, and a smart string (which knows its element) costs an object more.
 _ALL_IDS = etree.XPath("//@id", smart_strings=False)
 _ALL_CLASSES = etree.XPath("//@class", smart_strings=False)
@@ -180,7 +176,7 @@ class Page:
         repeats it with the site name added, so agreement with <title> picks it out from
         logos and section names. Returns (text, element); (None, None) when nothing agrees.
         """
-        head = _compact(self.meta("og:title", "ArticleTitle") or "") + _compact(self.html_title())
+        head = dom.compact(self.meta("og:title", "ArticleTitle") or "") + dom.compact(self.html_title())
         if not head:
             return None, None
         best, best_element = None, None
@@ -191,7 +187,7 @@ class Page:
             text = dom.text_of(element)
             if not 4 <= len(text) <= 160:
                 continue
-            if _compact(text) in head and (best is None or len(text) > len(best)):
+            if dom.compact(text) in head and (best is None or len(text) > len(best)):
                 best, best_element = text, element
         return best, best_element
 
